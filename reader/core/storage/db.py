@@ -1,0 +1,158 @@
+"""Opening the library file: guards first, then pragmas, then migrations.
+
+Order matters. A file we must refuse (not SQLite, another app's database, a newer Gloss's
+library) is inspected read-only and never written, not even by ``journal_mode=WAL``, which
+rewrites the header. Only a file that passes gets the pragmas and the migrations, after a backup
+when there are migrations to run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from reader.core.errors import NotALibraryError, SchemaTooNewError, StorageError
+from reader.core.storage.migrations import (
+    APPLICATION_ID,
+    MIGRATION_SET,
+    known_migration_names,
+    migrations,
+    schema_version,
+)
+
+log = logging.getLogger("gloss.storage")
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        uri = path.resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    return conn
+
+
+def _apply_pragmas(db: Database, *, readonly: bool) -> None:
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # FULL: a note saved is a note kept, even through power loss (reliability.md §3.1).
+    # Refresh batches one transaction per feed, so the extra fsyncs stay few.
+    db.execute("PRAGMA synchronous = FULL")
+    if readonly:
+        db.execute("PRAGMA query_only = ON")
+
+
+def inspect_existing(path: Path) -> None:
+    """Refuse, without writing a byte, anything that is not a library this Gloss may open."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError as e:
+        raise StorageError(f"Cannot read the library {path}: {e.strerror or e}") from e
+    if header == b"":
+        return  # an empty file is a new library
+    if header != SQLITE_HEADER:
+        raise NotALibraryError(f"{path} is not a Gloss library (it is not an SQLite database).")
+    conn = _connect(path, readonly=True)
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        applied: list[str] = []
+        if "_sqlite_migrations" in tables:
+            applied = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
+                    [MIGRATION_SET],
+                )
+            ]
+    except sqlite3.DatabaseError as e:
+        raise NotALibraryError(f"{path} is not a readable Gloss library: {e}") from e
+    finally:
+        conn.close()
+    if app_id != APPLICATION_ID and (app_id != 0 or tables):
+        raise NotALibraryError(
+            f"{path} is an SQLite database, but not a Gloss library. Choose another file "
+            "with --library (or GLOSS_LIBRARY)."
+        )
+    unknown = [name for name in applied if name not in known_migration_names()]
+    if user_version > schema_version() or unknown:
+        raise SchemaTooNewError(
+            f"{path} was written by a newer version of Gloss (library schema {user_version}, "
+            f"this Gloss knows up to {schema_version()}). It has not been changed. "
+            "Please update Gloss to open it."
+        )
+
+
+def has_pending_migrations(path: Path) -> bool:
+    conn = _connect(path, readonly=True)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0]) < schema_version()
+    finally:
+        conn.close()
+
+
+def open_database(path: Path, *, readonly: bool = False, migrate: bool = True) -> Database:
+    """Open (creating if needed) the library at ``path`` for this thread.
+
+    sqlite-utils binds a connection to the thread that made it (rule 3): every thread that
+    reads calls this for its own connection; only the writer thread opens one for writing.
+    """
+    exists = path.exists() and path.stat().st_size > 0
+    if exists:
+        inspect_existing(path)
+    elif readonly:
+        raise StorageError(f"There is no library at {path}.")
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StorageError(f"Cannot create the folder for the library {path}: {e}") from e
+    try:
+        conn = _connect(path, readonly=readonly)
+        db = Database(conn, execute_plugins=False)
+        _apply_pragmas(db, readonly=readonly)
+        if not readonly:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                with db.ensure_autocommit_on():
+                    db.execute("PRAGMA journal_mode = WAL")
+            if migrate:
+                migrations.apply(db)
+    except sqlite3.DatabaseError as e:
+        raise StorageError(f"Cannot open the library {path}: {e}") from e
+    return db
+
+
+def sqlite_error_message(e: BaseException) -> str:
+    """Turn SQLite's terse errors into a sentence a user can act on."""
+    text = str(e)
+    if "disk is full" in text or "SQLITE_FULL" in text:
+        return "The disk is full; nothing was changed. Free some space and try again."
+    if "readonly" in text:
+        return "The library file is read-only; nothing was changed."
+    if "locked" in text:
+        return "The library is busy (another Gloss is writing to it); try again in a moment."
+    return text
+
+
+def library_file_set(path: Path) -> list[Path]:
+    """The library file and its WAL companions: they move together or not at all."""
+    return [path, Path(str(path) + "-wal"), Path(str(path) + "-shm")]
+
+
+def fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,202 @@
+"""The library schema, as append-only migrations.
+
+Rules: a step, once released, is never edited; new needs get a new step at the end. Each step
+runs in one transaction together with its record (sqlite-utils ``Migrations``) and sets
+``user_version`` to its ordinal, so an older Gloss can tell a newer file apart by number alone.
+
+There is deliberately no ``ON DELETE CASCADE`` from articles to highlights or notes (rule 7,
+reliability.md §5.1): deleting an annotated article fails loudly instead of losing words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database, Migrations
+
+APPLICATION_ID = 0x476C6F73  # "Glos"
+MIGRATION_SET = "gloss"
+
+migrations = Migrations(MIGRATION_SET)
+_STEP_NAMES: list[str] = []
+
+
+def _step(name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    """Register a migration step; it also stamps ``user_version`` with its ordinal."""
+    ordinal = len(_STEP_NAMES) + 1
+    _STEP_NAMES.append(name)
+
+    def register(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+        def run(db: Database) -> None:
+            fn(db)
+            db.execute(f"PRAGMA user_version = {ordinal}")
+
+        run.__name__ = name
+        migrations(name=name)(run)
+        return fn
+
+    return register
+
+_INITIAL_SCHEMA = """
+CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    parent_id INTEGER REFERENCES folders(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX folders_name_in_parent ON folders (ifnull(parent_id, 0), name COLLATE NOCASE);
+
+CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    title TEXT,                 -- from the feed
+    user_title TEXT,            -- set by the user; wins over title
+    site_url TEXT,
+    folder_id INTEGER REFERENCES folders(id) ON DELETE SET NULL,
+    position INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL,
+    -- fetch state
+    etag TEXT,                  -- sent back verbatim
+    last_modified TEXT,         -- sent back verbatim
+    body_sha256 TEXT,           -- unchanged body: skip the parse
+    last_fetched_at TEXT,
+    last_success_at TEXT,
+    last_status INTEGER,        -- HTTP status of the last attempt
+    last_result TEXT,           -- ok | not_modified | error
+    error TEXT,                 -- human-readable reason of the last failure
+    warning TEXT,               -- survivable oddity of the last parse (malformed, charset)
+    error_count INTEGER NOT NULL DEFAULT 0,
+    next_fetch_at TEXT,         -- not before this (Retry-After, back-off, cache headers, ttl)
+    ttl_minutes INTEGER,
+    muted INTEGER NOT NULL DEFAULT 0,
+    muted_reason TEXT,
+    full_text_policy TEXT NOT NULL DEFAULT 'auto' CHECK (full_text_policy IN ('auto', 'always', 'never')),
+    images INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX feeds_folder ON feeds (folder_id);
+
+CREATE TABLE feed_url_history (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    old_url TEXT NOT NULL,
+    new_url TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+    source_title TEXT,          -- feed title when the article was stored; kept if the feed goes
+    key TEXT NOT NULL,          -- stable per feed: guid, guid|link, link, or a content hash
+    guid TEXT,
+    link TEXT,                  -- as given (may be non-http, then never opened)
+    title TEXT NOT NULL DEFAULT '',
+    author TEXT,
+    published_at TEXT,
+    updated_at TEXT,
+    added_at TEXT NOT NULL,
+    sort_at TEXT NOT NULL,      -- published, else updated, else added
+    entry_sha256 TEXT,          -- hash of the entry as parsed: unchanged entries are skipped
+    current_text_id INTEGER REFERENCES article_texts(id),
+    read INTEGER NOT NULL DEFAULT 0,
+    read_at TEXT,
+    starred INTEGER NOT NULL DEFAULT 0,
+    starred_at TEXT,
+    saved INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (feed_id, key)
+);
+CREATE INDEX articles_sort ON articles (sort_at DESC, id DESC);
+CREATE INDEX articles_feed_sort ON articles (feed_id, sort_at DESC, id DESC);
+CREATE INDEX articles_unread ON articles (feed_id) WHERE read = 0;
+CREATE INDEX articles_starred ON articles (sort_at DESC, id DESC) WHERE starred = 1;
+
+-- Append-only text versions (reliability.md §5.1). A version that carries highlights is never
+-- updated or deleted.
+CREATE TABLE article_texts (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    source TEXT NOT NULL CHECK (source IN ('feed', 'fulltext', 'saved')),
+    extractor TEXT,
+    extractor_version TEXT,
+    canon_version INTEGER NOT NULL,
+    html TEXT NOT NULL,
+    text TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX article_texts_article ON article_texts (article_id);
+
+CREATE TABLE highlights (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE RESTRICT,
+    created_on_text_id INTEGER REFERENCES article_texts(id) ON DELETE RESTRICT,
+    quote TEXT NOT NULL,
+    prefix TEXT NOT NULL DEFAULT '',
+    suffix TEXT NOT NULL DEFAULT '',
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    block_ordinal INTEGER,
+    color TEXT NOT NULL DEFAULT 'yellow',
+    note TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    anchor_status TEXT NOT NULL DEFAULT 'exact',
+    anchored_text_id INTEGER REFERENCES article_texts(id) ON DELETE RESTRICT,
+    anchor_start INTEGER,
+    anchor_end INTEGER,
+    anchor_score REAL
+);
+CREATE INDEX highlights_article ON highlights (article_id);
+
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE RESTRICT,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE INDEX notes_article ON notes (article_id);
+
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+CREATE TABLE article_tags (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE RESTRICT,
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (article_id, tag_id)
+) WITHOUT ROWID;
+CREATE TABLE highlight_tags (
+    highlight_id INTEGER NOT NULL REFERENCES highlights(id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    PRIMARY KEY (highlight_id, tag_id)
+) WITHOUT ROWID;
+
+-- Small key/value store for library-wide facts (created_by version, last refresh time).
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+"""
+
+
+@_step("0001_initial")
+def _initial(db: Database) -> None:
+    for statement in _INITIAL_SCHEMA.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def known_migration_names() -> list[str]:
+    return list(_STEP_NAMES)
+
+
+def schema_version() -> int:
+    """The ``user_version`` this Gloss writes: the number of migrations it knows."""
+    return len(known_migration_names())

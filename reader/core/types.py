@@ -1,0 +1,225 @@
+"""Values that cross the core's boundary: typed ids, frozen records, and ``Changes``.
+
+All datetimes are timezone-aware UTC; conversion to local time happens only on screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NewType
+
+FolderId = NewType("FolderId", int)
+FeedId = NewType("FeedId", int)
+ArticleId = NewType("ArticleId", int)
+TextId = NewType("TextId", int)
+HighlightId = NewType("HighlightId", int)
+NoteId = NewType("NoteId", int)
+TagId = NewType("TagId", int)
+
+
+class FeedStatus(StrEnum):
+    """What ``gloss feeds`` shows per feed."""
+
+    NEW = "new"  # never fetched
+    OK = "ok"
+    ERROR = "error"
+    MUTED = "muted"  # 410 Gone or muted by the user: not polled until retried
+
+
+class RefreshOutcome(StrEnum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+
+
+class TextSource(StrEnum):
+    FEED = "feed"
+    FULLTEXT = "fulltext"
+    SAVED = "saved"
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    id: FolderId
+    name: str
+    parent_id: FolderId | None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    id: FeedId
+    url: str
+    title: str  # the user's title if set, else the feed's, else the URL
+    site_url: str | None
+    folder_id: FolderId | None
+    folder: str | None  # folder path joined with " / ", for display and JSON
+    status: FeedStatus
+    error: str | None
+    unread: int
+    last_fetched_at: dt.datetime | None
+    next_fetch_at: dt.datetime | None
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: ArticleId
+    feed_id: FeedId | None  # None once the feed was removed but the article kept for its notes
+    feed_title: str | None
+    title: str
+    link: str | None  # None unless http(s): only those may be opened
+    author: str | None
+    published: dt.datetime | None
+    updated: dt.datetime | None
+    added: dt.datetime
+    read: bool
+    starred: bool
+    sort_at: dt.datetime  # published, else updated, else added: the list's date
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    id: TextId
+    article_id: ArticleId
+    source: TextSource
+    html: str  # sanitized
+    text: str  # canonical text (content.canonical_text)
+    text_sha256: str
+    canon_version: int
+    extractor: str | None
+    extractor_version: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDetail:
+    article: Article
+    text: ArticleText | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCursor:
+    """Keyset position in the article list: the last row seen (rule 6: never OFFSET)."""
+
+    sort_at: dt.datetime
+    id: ArticleId
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    articles: tuple[Article, ...]
+    next_cursor: ArticleCursor | None  # None when this was the last page
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    feed_ids: tuple[FeedId, ...] | None = None  # None: every feed
+    folder_id: FolderId | None = None
+    unread_only: bool = False
+    starred_only: bool = False
+    since: dt.datetime | None = None  # for "Today"
+    has_annotations: bool = False
+    text: str | None = None  # quick filter on title (substring, case-insensitive)
+    newest_first: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    id: HighlightId
+    article_id: ArticleId
+    quote: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+    color: str
+    note: str | None
+    tags: tuple[str, ...]
+    anchor: str  # exact, relocated, fuzzy, ambiguous, orphan
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: NoteId
+    article_id: ArticleId
+    body: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    """One per feed per refresh (rule 4: errors are values)."""
+
+    feed_id: FeedId
+    url: str
+    outcome: RefreshOutcome
+    new_articles: int = 0
+    updated_articles: int = 0
+    error: str | None = None
+    warning: str | None = None  # survivable oddities: malformed XML with items, wrong charset
+    url_changed_from: str | None = None  # set when a permanent redirect moved the feed
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a mutation changed, so each pane refreshes only what concerns it (rule 2)."""
+
+    feeds: frozenset[FeedId] = frozenset()
+    articles: frozenset[ArticleId] = frozenset()
+    folders: bool = False  # the folder tree or feed membership changed
+    counts: bool = False  # unread counts may have changed
+    highlights: frozenset[HighlightId] = frozenset()
+    notes: frozenset[NoteId] = frozenset()
+    tags: bool = False
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            feeds=self.feeds | other.feeds,
+            articles=self.articles | other.articles,
+            folders=self.folders or other.folders,
+            counts=self.counts or other.counts,
+            highlights=self.highlights | other.highlights,
+            notes=self.notes | other.notes,
+            tags=self.tags or other.tags,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.feeds
+            or self.articles
+            or self.folders
+            or self.counts
+            or self.highlights
+            or self.notes
+            or self.tags
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AddFeedResult:
+    feed: Feed
+    changes: Changes
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlImportResult:
+    added: int
+    skipped: int  # already subscribed
+    folders_created: int
+    changes: Changes = field(default_factory=Changes)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    ok: bool
+    messages: tuple[str, ...]
+    library_path: str
+    size_bytes: int
+    feeds: int
+    articles: int
+    backups: tuple[str, ...]
