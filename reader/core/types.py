@@ -204,6 +204,15 @@ class Changes:
 class AddFeedResult:
     feed: Feed
     changes: Changes
+    first_refresh: RefreshResult | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshPlan:
+    """Which feeds a refresh will fetch, and which it leaves alone and why."""
+
+    feed_ids: tuple[FeedId, ...]
+    skipped: tuple[tuple[FeedId, str], ...]  # (feed, reason): muted, asked to wait, not due
 
 
 @dataclass(frozen=True, slots=True)

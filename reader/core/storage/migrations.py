@@ -66,7 +66,8 @@ CREATE TABLE feeds (
     error TEXT,                 -- human-readable reason of the last failure
     warning TEXT,               -- survivable oddity of the last parse (malformed, charset)
     error_count INTEGER NOT NULL DEFAULT 0,
-    next_fetch_at TEXT,         -- not before this (Retry-After, back-off, cache headers, ttl)
+    next_fetch_at TEXT,         -- scheduled refreshes wait till then (interval, ttl, cache, back-off)
+    retry_at TEXT,              -- the server asked us to wait (429/503 Retry-After): no request before
     ttl_minutes INTEGER,
     muted INTEGER NOT NULL DEFAULT 0,
     muted_reason TEXT,

@@ -1,0 +1,447 @@
+"""The ``gloss`` command: an argparse front end over ``Library``. No arguments opens the window.
+
+The command line is a contract (DESIGN.md): names, options and JSON keys are relied on by
+scripts. Errors go to stderr with exit status 1; usage errors exit with 2 (argparse's own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from reader import __version__
+from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
+from reader.core.paths import resolve_library_path
+from reader.core.timeutil import iso_z
+from reader.core.types import (
+    Article,
+    ArticleFilter,
+    ArticleId,
+    Feed,
+    FeedId,
+    RefreshOutcome,
+    RefreshResult,
+)
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+# Commands of later parts of Gloss: they exist so that scripts get a plain answer, not a
+# usage error, and they say which part will bring them.
+NOT_BUILT_YET = {
+    "highlights": "listing highlights",
+    "highlight": "highlighting",
+    "note": "notes",
+    "search": "search",
+    "save": "saving pages",
+    "export": "Markdown export",
+    "import-annotations": "importing annotations",
+}
+
+
+def _local(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _print_json(obj: dict[str, Any], out: TextIO) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def feed_json(feed: Feed) -> dict[str, Any]:
+    return {
+        "id": feed.id,
+        "title": feed.title,
+        "url": feed.url,
+        "site_url": feed.site_url,
+        "folder": feed.folder,
+        "unread": feed.unread,
+        "status": feed.status.value,
+        "error": feed.error,
+        "last_fetched": iso_z(feed.last_fetched_at),
+    }
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "feed_id": article.feed_id,
+        "feed": article.feed_title,
+        "title": article.title,
+        "link": article.link,
+        "author": article.author,
+        "published": iso_z(article.published),
+        "updated": iso_z(article.updated),
+        "read": article.read,
+        "starred": article.starred,
+    }
+
+
+def refresh_json(result: RefreshResult) -> dict[str, Any]:
+    return {
+        "feed_id": result.feed_id,
+        "url": result.url,
+        "result": result.outcome.value,
+        "new_articles": result.new_articles,
+        "updated_articles": result.updated_articles,
+        "error": result.error,
+        "warning": result.warning,
+        "moved_from": result.url_changed_from,
+    }
+
+
+# ---- the parser -------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gloss",
+        description="Gloss: an offline news reader with highlights, notes and Markdown export. "
+        "With no command, opens the window.",
+        epilog="The library file is --library, else $GLOSS_LIBRARY, else the platform data folder.",
+    )
+    parser.add_argument("--version", action="version", version=f"Gloss {__version__}")
+    parser.add_argument(
+        "--library", metavar="PATH", help="the library file to use (default: $GLOSS_LIBRARY, "
+        "else the per-user data folder)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help)
+
+    def json_flag(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print JSON Lines, one object per line")
+
+    p = command("feeds", "list subscriptions with unread counts and status")
+    json_flag(p)
+
+    p = command("add", "subscribe to a feed, or to a feed linked from a web page")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--folder", metavar="F", help='folder to put it in ("Tech/Python" nests)')
+    p.add_argument("--pick", type=int, metavar="N", help="which of the page's feeds (1, 2, …)")
+
+    p = command("remove", "unsubscribe from a feed (starred and annotated articles are kept)")
+    p.add_argument("feed", type=int, metavar="FEED")
+
+    p = command("refresh", "fetch new articles now (every feed, or the ones named)")
+    p.add_argument("feeds", type=int, nargs="*", metavar="FEED")
+    json_flag(p)
+
+    p = command("articles", "list articles, newest first")
+    p.add_argument("--feed", type=int, metavar="ID", help="only this feed")
+    p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument("--starred", action="store_true", help="only starred articles")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N (default 50)")
+    json_flag(p)
+
+    p = command("show", "print one article")
+    p.add_argument("article", type=int, metavar="ARTICLE")
+    json_flag(p)
+
+    for name, help_text in (
+        ("read", "mark articles read"),
+        ("unread", "mark articles unread"),
+        ("star", "star articles"),
+        ("unstar", "remove the star from articles"),
+    ):
+        p = command(name, help_text)
+        p.add_argument("articles", type=int, nargs="+", metavar="ARTICLE")
+
+    p = command("import-opml", "subscribe to every feed in an OPML file (folders kept)")
+    p.add_argument("file", metavar="FILE")
+    p = command("export-opml", "write all subscriptions to an OPML file")
+    p.add_argument("file", metavar="FILE")
+
+    p = command("backup", "write a consistent copy of the library into the backups folder")
+    p.add_argument("--keep", type=int, default=10, metavar="N", help="keep the newest N (10)")
+    p = command("check", "check the library file for damage and report its size and backups")
+
+    for name, what in NOT_BUILT_YET.items():
+        p = command(name, f"{what} (not built yet)")
+        p.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+# ---- commands ---------------------------------------------------------------------------
+
+
+class Cli:
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+        self.args = args
+        self.out = out
+        self.err = err
+        self.library_path = resolve_library_path(args.library)
+
+    def open(self) -> Any:
+        from reader.core.library import Library
+
+        return Library.open(self.library_path)
+
+    def run(self) -> int:
+        handler: Callable[[], int] = getattr(self, "cmd_" + self.args.command.replace("-", "_"))
+        return handler()
+
+    def cmd_feeds(self) -> int:
+        with self.open() as library:
+            feeds: list[Feed] = library.list_feeds()
+        if self.args.json:
+            for feed in feeds:
+                _print_json(feed_json(feed), self.out)
+            return EXIT_OK
+        if not feeds:
+            self.out.write("No subscriptions yet. Add one with: gloss add URL\n")
+            return EXIT_OK
+        width = max(len(str(f.id)) for f in feeds)
+        for feed in feeds:
+            folder = f"[{feed.folder}] " if feed.folder else ""
+            status = "" if feed.status.value in ("ok", "new") else f"  ({feed.status.value})"
+            self.out.write(f"{feed.id:>{width}}  {feed.unread:>5} unread  {folder}{feed.title}{status}\n")
+            if feed.error:
+                self.out.write(f"{'':>{width}}  {'':>12}  ! {feed.error}\n")
+        return EXIT_OK
+
+    def cmd_add(self) -> int:
+        with self.open() as library:
+            try:
+                result = library.add_feed(self.args.url, folder=self.args.folder, pick=self.args.pick)
+            except AmbiguousFeedError as e:
+                self.err.write(f"gloss: {e}\n")
+                for i, (url, title) in enumerate(e.candidates, 1):
+                    self.err.write(f"  {i}. {title or '(untitled)'}  {url}\n")
+                self.err.write("Run again with --pick N to choose.\n")
+                return EXIT_ERROR
+        feed = result.feed
+        self.out.write(f"Added feed {feed.id}: {feed.title}  <{feed.url}>\n")
+        first = result.first_refresh
+        if first is not None and first.outcome is RefreshOutcome.ERROR:
+            self.out.write(f"The first refresh failed: {first.error}\n")
+        elif first is not None:
+            self.out.write(f"{first.new_articles} articles stored.\n")
+        return EXIT_OK
+
+    def cmd_remove(self) -> int:
+        with self.open() as library:
+            feed = library.get_feed(FeedId(self.args.feed))
+            kept, _ = library.remove_feed(feed.id)
+        self.out.write(f"Removed feed {feed.id}: {feed.title}\n")
+        if kept:
+            self.out.write(f"Kept {kept} starred or annotated article(s) from it.\n")
+        return EXIT_OK
+
+    def cmd_refresh(self) -> int:
+        ids = [FeedId(i) for i in self.args.feeds] or None
+        with self.open() as library:
+            plan = library.plan_refresh(ids)
+            results = library.refresh(plan=plan)
+            tally = _Tally()
+            progress = None
+            if not self.args.json and self.err.isatty() and plan.feed_ids:
+                from tqdm import tqdm
+
+                progress = tqdm(total=len(plan.feed_ids), unit="feed", file=self.err, leave=False)
+            failures: list[RefreshResult] = []
+            for result in results:
+                tally.add(result)
+                if self.args.json:
+                    _print_json(refresh_json(result), self.out)
+                    self.out.flush()
+                elif result.outcome is RefreshOutcome.ERROR:
+                    failures.append(result)
+                if progress is not None:
+                    progress.update(1)
+            if progress is not None:
+                progress.close()
+            if not self.args.json:
+                titles = {f.id: f.title for f in library.list_feeds()} if failures else {}
+                for failure in failures:
+                    name = titles.get(failure.feed_id, failure.url)
+                    self.out.write(f"failed: {failure.feed_id} {name}: {failure.error}\n")
+                self.out.write(tally.summary(skipped=len(plan.skipped)) + "\n")
+        return EXIT_OK
+
+    def cmd_articles(self) -> int:
+        if self.args.limit < 1:
+            self.err.write("gloss articles: --limit must be at least 1\n")
+            return EXIT_USAGE
+        flt = ArticleFilter(
+            feed_ids=(FeedId(self.args.feed),) if self.args.feed is not None else None,
+            unread_only=self.args.unread,
+            starred_only=self.args.starred,
+        )
+        with self.open() as library:
+            if self.args.feed is not None:
+                library.get_feed(FeedId(self.args.feed))
+            page = library.list_articles(flt, limit=self.args.limit)
+        for article in page.articles:
+            if self.args.json:
+                _print_json(article_json(article), self.out)
+                continue
+            marks = ("*" if article.starred else " ") + (" " if article.read else "•")
+            date = _local(article.sort_at)
+            self.out.write(f"{article.id:>7} {marks} {date}  {article.title}  — {article.feed_title or ''}\n")
+        if not page.articles and not self.args.json:
+            self.out.write("No articles.\n")
+        return EXIT_OK
+
+    def cmd_show(self) -> int:
+        with self.open() as library:
+            detail = library.get_article(ArticleId(self.args.article))
+        article, text = detail.article, detail.text
+        if self.args.json:
+            obj = article_json(article)
+            obj["text"] = text.text if text else ""
+            obj["html"] = text.html if text else ""
+            obj["text_source"] = text.source.value if text else None
+            _print_json(obj, self.out)
+            return EXIT_OK
+        self.out.write(article.title + "\n")
+        meta = [m for m in (article.feed_title, article.author, _local(article.published)) if m]
+        if meta:
+            self.out.write(" · ".join(meta) + "\n")
+        if article.link:
+            self.out.write(article.link + "\n")
+        self.out.write("\n")
+        body = text.text if text else ""
+        for paragraph in body.split("\n\n"):
+            lines = paragraph.split("\n")
+            for line in lines:
+                self.out.write(textwrap.fill(line, width=78) + "\n" if line else "\n")
+            self.out.write("\n")
+        return EXIT_OK
+
+    def _flag(self, setter: str, value: bool, verb: str) -> int:
+        ids = [ArticleId(i) for i in self.args.articles]
+        with self.open() as library:
+            getattr(library, setter)(ids, value)
+        self.out.write(f"{verb} {len(ids)} article(s).\n")
+        return EXIT_OK
+
+    def cmd_read(self) -> int:
+        return self._flag("set_read", True, "Marked read:")
+
+    def cmd_unread(self) -> int:
+        return self._flag("set_read", False, "Marked unread:")
+
+    def cmd_star(self) -> int:
+        return self._flag("set_starred", True, "Starred")
+
+    def cmd_unstar(self) -> int:
+        return self._flag("set_starred", False, "Unstarred")
+
+    def cmd_import_opml(self) -> int:
+        path = Path(self.args.file)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise GlossError(f"Cannot read {path}: {e.strerror or e}") from e
+        with self.open() as library:
+            result = library.import_opml(data)
+        self.out.write(
+            f"Imported {result.added} feed(s) into {result.folders_created} new folder(s); "
+            f"{result.skipped} skipped (already subscribed or not a web feed).\n"
+        )
+        return EXIT_OK
+
+    def cmd_export_opml(self) -> int:
+        from reader.core.atomic import write_atomic
+
+        with self.open() as library:
+            data = library.export_opml()
+            count = len(library.list_feeds())
+        write_atomic(Path(self.args.file), data)
+        self.out.write(f"Wrote {count} feed(s) to {self.args.file}\n")
+        return EXIT_OK
+
+    def cmd_backup(self) -> int:
+        if self.args.keep < 1:
+            self.err.write("gloss backup: --keep must be at least 1\n")
+            return EXIT_USAGE
+        with self.open() as library:
+            info = library.backup(keep=self.args.keep)
+        self.out.write(f"Backup written: {info.path} ({info.size_bytes / 1e6:.1f} MB)\n")
+        return EXIT_OK
+
+    def cmd_check(self) -> int:
+        with self.open() as library:
+            report = library.check()
+        for message in report.messages:
+            self.out.write(message + "\n")
+        self.out.write(
+            f"Library: {report.library_path} ({report.size_bytes / 1e6:.1f} MB, "
+            f"{report.feeds} feeds, {report.articles} articles)\n"
+        )
+        if report.backups:
+            self.out.write(f"Backups: {len(report.backups)}, newest {report.backups[0]}\n")
+        else:
+            self.out.write("Backups: none yet (make one with: gloss backup)\n")
+        return EXIT_OK if report.ok else EXIT_ERROR
+
+    def _not_built(self) -> int:
+        what = NOT_BUILT_YET[self.args.command]
+        raise NotBuiltError(f"'gloss {self.args.command}' ({what}) is not built yet.")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("cmd_") and name[4:].replace("_", "-") in NOT_BUILT_YET:
+            return self._not_built
+        raise AttributeError(name)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.counts = {outcome: 0 for outcome in RefreshOutcome}
+        self.new = 0
+
+    def add(self, result: RefreshResult) -> None:
+        self.counts[result.outcome] += 1
+        self.new += result.new_articles
+
+    def summary(self, *, skipped: int) -> str:
+        total = sum(self.counts.values())
+        text = (
+            f"{total} feed(s): {self.counts[RefreshOutcome.OK]} ok, "
+            f"{self.counts[RefreshOutcome.NOT_MODIFIED]} not modified, "
+            f"{self.counts[RefreshOutcome.ERROR]} failed; {self.new} new article(s)"
+        )
+        if skipped:
+            text += f"; {skipped} skipped (muted or asked to wait)"
+        return text + "."
+
+
+def _open_window(library_arg: str | None) -> int:
+    try:
+        from reader.gui.app import run_app
+    except ImportError as e:
+        sys.stderr.write(f"gloss: the window cannot start: {e}\n")
+        return EXIT_ERROR
+    return run_app(library_arg)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _open_window(args.library)
+    cli = Cli(args, sys.stdout, sys.stderr)
+    try:
+        return cli.run()
+    except GlossError as e:
+        sys.stderr.write(f"gloss: {e}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("gloss: interrupted; everything stored so far is kept.\n")
+        return 130
+    except BrokenPipeError:
+        # `gloss articles | head`: the reader went away; that is not our error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+

@@ -1,0 +1,582 @@
+"""The library facade: every user intent is one method. The GUI and the CLI call nothing else.
+
+A ``Library`` owns one SQLite connection and so belongs to the thread that opened it (rule 3).
+Mutations return ``Changes`` (rule 2). Network work (discovery, refresh) happens inside the
+methods that need it; the GUI calls them from its DB worker thread, never the GUI thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from sqlite_utils import Database
+
+from reader.core import discover as discovery
+from reader.core import opml
+from reader.core.errors import (
+    AlreadySubscribedError,
+    AmbiguousFeedError,
+    FetchError,
+    GlossError,
+    NotFoundError,
+    ParseError,
+    RetryLaterError,
+    StorageError,
+)
+from reader.core.fetch import Fetcher, check_url, fetch_one
+from reader.core.parse import ParsePool
+from reader.core.refresh import FeedOutcome, RefreshRun
+from reader.core.storage import articles as article_store
+from reader.core.storage import feeds as feed_store
+from reader.core.storage import maintenance
+from reader.core.storage.db import open_database, sqlite_error_message
+from reader.core.storage.sql import execute, scalar
+from reader.core.timeutil import from_db, to_db, utcnow
+from reader.core.types import (
+    AddFeedResult,
+    ArticleCursor,
+    ArticleDetail,
+    ArticleFilter,
+    ArticleId,
+    ArticlePage,
+    Changes,
+    CheckReport,
+    Feed,
+    FeedId,
+    Folder,
+    FolderId,
+    OpmlImportResult,
+    RefreshOutcome,
+    RefreshPlan,
+    RefreshResult,
+)
+
+log = logging.getLogger("gloss.library")
+
+DEFAULT_REFRESH_INTERVAL = dt.timedelta(minutes=60)
+MIN_REFRESH_INTERVAL = dt.timedelta(minutes=15)
+MAX_BACKOFF = dt.timedelta(hours=24)
+DEFAULT_BACKUPS_KEPT = 10
+
+
+def _backoff(error_count: int) -> dt.timedelta:
+    """H8: 15 min, 30 min, 1 h … capped at a day, so a dead feed costs its host little."""
+    step: dt.timedelta = MIN_REFRESH_INTERVAL * (2 ** max(0, min(error_count - 1, 10)))
+    return min(step, MAX_BACKOFF)
+
+
+class Library:
+    """One open library file. Use ``Library.open(path)``; close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        path: Path,
+        db: Database,
+        *,
+        make_fetcher: Callable[[], Fetcher] = Fetcher,
+        refresh_interval: dt.timedelta = DEFAULT_REFRESH_INTERVAL,
+    ) -> None:
+        self.path = path
+        self._db = db
+        self._make_fetcher = make_fetcher
+        self.refresh_interval = max(refresh_interval, MIN_REFRESH_INTERVAL)
+        self._pool: ParsePool | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False, check: bool = True) -> Library:
+        """Open for writing after the start-up checks, or read-only (a GUI reader connection)."""
+        if readonly:
+            db = open_database(path, readonly=True)
+        elif check:
+            db = maintenance.open_checked(path)
+        else:
+            db = open_database(path)
+        return cls(path, db)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        self._db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _parse_pool(self) -> ParsePool:
+        if self._pool is None:
+            self._pool = ParsePool()
+        return self._pool
+
+    # ---- folders --------------------------------------------------------------------------
+
+    def list_folders(self) -> list[Folder]:
+        return feed_store.list_folders(self._db)
+
+    def create_folder(self, name: str, parent_id: FolderId | None = None) -> tuple[FolderId, Changes]:
+        path = feed_store.parse_folder_path(name)
+        if not path:
+            raise GlossError("A folder needs a name.")
+        with self._transaction():
+            parent = parent_id
+            for part in path:
+                existing = feed_store.find_folder(self._db, part, parent)
+                parent = existing or FolderId(
+                    execute(
+                        self._db,
+                        "INSERT INTO folders (name, parent_id) VALUES (?, ?)",
+                        [part, parent],
+                    )
+                )
+        assert parent is not None
+        return parent, Changes(folders=True)
+
+    def rename_folder(self, folder_id: FolderId, name: str) -> Changes:
+        name = " ".join(name.split())
+        if not name:
+            raise GlossError("A folder needs a name.")
+        with self._transaction():
+            self._require_folder(folder_id)
+            execute(self._db, "UPDATE folders SET name = ? WHERE id = ?", [name, folder_id])
+        return Changes(folders=True)
+
+    def delete_folder(self, folder_id: FolderId) -> Changes:
+        """Delete a folder; its feeds and sub-folders move up to its parent. Nothing is lost."""
+        with self._transaction():
+            parent = self._require_folder(folder_id)
+            execute(self._db, "UPDATE feeds SET folder_id = ? WHERE folder_id = ?", [parent, folder_id])
+            execute(self._db, "UPDATE folders SET parent_id = ? WHERE parent_id = ?", [parent, folder_id])
+            execute(self._db, "DELETE FROM folders WHERE id = ?", [folder_id])
+        return Changes(folders=True, counts=True)
+
+    def _require_folder(self, folder_id: FolderId) -> FolderId | None:
+        row = self._db.conn.execute("SELECT parent_id FROM folders WHERE id = ?", [folder_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no folder with id {folder_id}.")
+        return None if row[0] is None else FolderId(row[0])
+
+    # ---- feeds ----------------------------------------------------------------------------
+
+    def list_feeds(self) -> list[Feed]:
+        return feed_store.list_feeds(self._db)
+
+    def get_feed(self, feed_id: FeedId) -> Feed:
+        return feed_store.get_feed(self._db, feed_id)
+
+    def unread_counts(self) -> dict[FeedId, int]:
+        return feed_store.unread_counts(self._db)
+
+    def find_feeds(self, url: str) -> list[discovery.FeedCandidate]:
+        """Network only: the feeds at ``url`` (a feed itself, or a page linking to feeds)."""
+        return discovery.discover(check_url(url), fetch=fetch_one)
+
+    def subscribe(
+        self, url: str, *, folder: str | None = None, title: str | None = None
+    ) -> tuple[FeedId, Changes]:
+        """Store a subscription (no network). Adding a feed twice is refused, not duplicated."""
+        url = check_url(url)
+        with self._transaction():
+            existing = feed_store.find_feed_by_url(self._db, url)
+            if existing is not None:
+                name = feed_store.get_feed(self._db, existing).title
+                raise AlreadySubscribedError(
+                    f"Already subscribed to {url} (feed {existing}, “{name}”).", feed_id=existing
+                )
+            folder_id, _ = feed_store.ensure_folder_path(
+                self._db, feed_store.parse_folder_path(folder or "")
+            )
+            feed_id = feed_store.insert_feed(
+                self._db, url=url, title=title, site_url=None, folder_id=folder_id, now=utcnow()
+            )
+        return feed_id, Changes(feeds=frozenset({feed_id}), folders=True, counts=True)
+
+    def add_feed(
+        self, url: str, *, folder: str | None = None, pick: int | None = None
+    ) -> AddFeedResult:
+        """``gloss add``: discover, subscribe, then fetch the feed once so it has articles.
+
+        ``pick`` is 1-based, in the order the page lists its feeds.
+        """
+        url = check_url(url)
+        already = feed_store.find_feed_by_url(self._db, url)
+        if already is not None:
+            raise AlreadySubscribedError(f"Already subscribed to {url} (feed {already}).", feed_id=already)
+        candidates = self.find_feeds(url)
+        if pick is not None:
+            if not 1 <= pick <= len(candidates):
+                raise GlossError(
+                    f"--pick {pick} is out of range: the page lists {len(candidates)} feed(s)."
+                )
+            chosen = candidates[pick - 1]
+        elif len(candidates) == 1:
+            chosen = candidates[0]
+        else:
+            raise AmbiguousFeedError(
+                f"{url} links to {len(candidates)} feeds; choose one with --pick N.",
+                candidates=[(c.url, c.title or "") for c in candidates],
+            )
+        feed_id, changes = self.subscribe(chosen.url, folder=folder, title=None)
+        results = list(self.refresh([feed_id]))
+        return AddFeedResult(
+            feed=self.get_feed(feed_id),
+            changes=changes | Changes(articles=frozenset(), counts=True),
+            first_refresh=results[0] if results else None,
+        )
+
+    def rename_feed(self, feed_id: FeedId, title: str | None) -> Changes:
+        """Set the user's title; ``None`` or blank goes back to the feed's own title."""
+        title = " ".join((title or "").split()) or None
+        with self._transaction():
+            feed_store.get_feed(self._db, feed_id)
+            execute(self._db, "UPDATE feeds SET user_title = ? WHERE id = ?", [title, feed_id])
+        return Changes(feeds=frozenset({feed_id}))
+
+    def move_feed(self, feed_id: FeedId, folder_id: FolderId | None) -> Changes:
+        with self._transaction():
+            feed_store.get_feed(self._db, feed_id)
+            if folder_id is not None:
+                self._require_folder(folder_id)
+            execute(self._db, "UPDATE feeds SET folder_id = ? WHERE id = ?", [folder_id, feed_id])
+        return Changes(feeds=frozenset({feed_id}), folders=True, counts=True)
+
+    def set_feed_muted(self, feed_id: FeedId, muted: bool) -> Changes:
+        """Mute or unmute; unmuting also forgets back-off so the next refresh fetches it."""
+        with self._transaction():
+            feed_store.get_feed(self._db, feed_id)
+            if muted:
+                feed_store.update_fetch_state(
+                    self._db, feed_id, muted=1, muted_reason="Muted by you; not refreshed."
+                )
+            else:
+                feed_store.update_fetch_state(
+                    self._db, feed_id, muted=0, muted_reason=None, next_fetch_at=None, error_count=0
+                )
+        return Changes(feeds=frozenset({feed_id}))
+
+    def remove_feed(self, feed_id: FeedId) -> tuple[int, Changes]:
+        """Unsubscribe. Articles the user starred or annotated stay (rule 7); returns how many."""
+        with self._transaction():
+            feed = feed_store.get_feed(self._db, feed_id)
+            execute(
+                self._db,
+                "UPDATE articles SET source_title = ? WHERE feed_id = ?",
+                [feed.title, feed_id],
+            )
+            kept = article_store.delete_feed_articles(self._db, feed_id)
+            execute(self._db, "DELETE FROM feeds WHERE id = ?", [feed_id])
+        return kept, Changes(feeds=frozenset({feed_id}), folders=True, counts=True)
+
+    # ---- refresh --------------------------------------------------------------------------
+
+    def plan_refresh(
+        self, feed_ids: Sequence[FeedId] | None = None, *, scheduled: bool = False
+    ) -> RefreshPlan:
+        """Which feeds to fetch now.
+
+        An explicit refresh fetches every feed (or the named ones) except muted feeds and those
+        whose server asked us to wait; naming a muted feed retries it (H7: manual retry). A
+        scheduled refresh also waits for each feed's next due time (interval, ttl, cache headers,
+        back-off).
+        """
+        if feed_ids is not None:
+            missing = [f for f in feed_ids if not feed_store.feed_exists(self._db, f)]
+            if missing:
+                raise NotFoundError(f"There is no feed with id {missing[0]}.")
+        now = utcnow()
+        states = feed_store.fetch_states(self._db, list(feed_ids) if feed_ids is not None else None)
+        chosen: list[FeedId] = []
+        skipped: list[tuple[FeedId, str]] = []
+        for state in states:
+            if state.muted and (feed_ids is None or scheduled):
+                skipped.append((state.feed_id, "muted"))
+            elif state.retry_at is not None and state.retry_at > now:
+                skipped.append(
+                    (state.feed_id, f"the server asked to wait until {to_db(state.retry_at)}")
+                )
+            elif scheduled and state.next_fetch_at is not None and state.next_fetch_at > now:
+                skipped.append((state.feed_id, "not due"))
+            else:
+                chosen.append(state.feed_id)
+        return RefreshPlan(tuple(chosen), tuple(skipped))
+
+    def refresh(
+        self,
+        feed_ids: Sequence[FeedId] | None = None,
+        *,
+        scheduled: bool = False,
+        plan: RefreshPlan | None = None,
+    ) -> Iterator[RefreshResult]:
+        """Fetch and store; yields one result per fetched feed as each is stored (rule 4).
+
+        Each feed's result is written in its own transaction by the calling thread. A failed
+        fetch or parse records the reason and never touches the feed's articles.
+        """
+        if plan is None:
+            plan = self.plan_refresh(feed_ids, scheduled=scheduled)
+        if not plan.feed_ids:
+            return
+        states = feed_store.fetch_states(self._db, list(plan.feed_ids))
+        run = RefreshRun(states, parse_pool=self._parse_pool(), make_fetcher=self._make_fetcher)
+        for outcome in run:
+            yield self._store_outcome(outcome)
+        with self._transaction():
+            execute(
+                self._db,
+                "INSERT INTO meta (key, value) VALUES ('last_refresh_at', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [to_db(utcnow())],
+            )
+
+    def last_refresh_at(self) -> dt.datetime | None:
+        return from_db(scalar(self._db, "SELECT value FROM meta WHERE key = 'last_refresh_at'"))
+
+    def _store_outcome(self, outcome: FeedOutcome) -> RefreshResult:
+        state = outcome.state
+        now = utcnow()
+        try:
+            with self._db.atomic():
+                if not feed_store.feed_exists(self._db, state.feed_id):
+                    return RefreshResult(
+                        state.feed_id,
+                        state.url,
+                        RefreshOutcome.ERROR,
+                        error="The feed was removed during the refresh.",
+                    )
+                if outcome.error is not None:
+                    return self._store_failure(outcome, outcome.error, now)
+                if outcome.parsed is None:
+                    return self._store_not_modified(outcome, now)
+                return self._store_parsed(outcome, now)
+        except sqlite3.Error as e:
+            return RefreshResult(
+                state.feed_id,
+                state.url,
+                RefreshOutcome.ERROR,
+                error=f"Could not save: {sqlite_error_message(e)}",
+            )
+
+    def _next_due(self, outcome: FeedOutcome, now: dt.datetime) -> dt.datetime:
+        due = now + self.refresh_interval
+        fetch = outcome.fetch
+        if fetch is not None and fetch.not_before is not None:
+            due = max(due, fetch.not_before)
+        ttl = outcome.parsed.ttl_minutes if outcome.parsed else outcome.state.ttl_minutes
+        if ttl:
+            due = max(due, now + dt.timedelta(minutes=min(ttl, 24 * 60)))
+        return due
+
+    def _store_failure(self, outcome: FeedOutcome, error: GlossError, now: dt.datetime) -> RefreshResult:
+        state = outcome.state
+        count = state.error_count + 1
+        status = error.status if isinstance(error, FetchError) else None
+        if status is None and outcome.fetch is not None:
+            status = outcome.fetch.status
+        columns: dict[str, object] = {
+            "last_fetched_at": now,
+            "last_status": status,
+            "last_result": RefreshOutcome.ERROR.value,
+            "error": str(error),
+            "error_count": count,
+            "next_fetch_at": now + _backoff(count),
+        }
+        if isinstance(error, RetryLaterError) and isinstance(error.retry_at, dt.datetime):
+            columns["retry_at"] = error.retry_at
+        if status == 410:
+            columns["muted"] = 1
+            columns["muted_reason"] = (
+                f"{error} Gloss stopped refreshing it; refresh it by name to try again."
+            )
+        feed_store.update_fetch_state(self._db, state.feed_id, **columns)
+        return RefreshResult(state.feed_id, state.url, RefreshOutcome.ERROR, error=str(error))
+
+    def _store_not_modified(self, outcome: FeedOutcome, now: dt.datetime) -> RefreshResult:
+        state, fetch = outcome.state, outcome.fetch
+        assert fetch is not None
+        columns: dict[str, object] = {
+            "last_fetched_at": now,
+            "last_success_at": now,
+            "last_status": fetch.status,
+            "last_result": RefreshOutcome.NOT_MODIFIED.value,
+            "error": None,
+            "error_count": 0,
+            "retry_at": None,
+            "next_fetch_at": self._next_due(outcome, now),
+        }
+        # RFC 9111: a 304 may carry fresher validators; keep them (verbatim).
+        if fetch.etag:
+            columns["etag"] = fetch.etag
+        if fetch.last_modified:
+            columns["last_modified"] = fetch.last_modified
+        feed_store.update_fetch_state(self._db, state.feed_id, **columns)
+        return RefreshResult(state.feed_id, state.url, RefreshOutcome.NOT_MODIFIED)
+
+    def _store_parsed(self, outcome: FeedOutcome, now: dt.datetime) -> RefreshResult:
+        state, fetch, parsed = outcome.state, outcome.fetch, outcome.parsed
+        assert fetch is not None and parsed is not None
+        title = parsed.title or state.title
+        stored = article_store.store_entries(self._db, state.feed_id, title, parsed.entries, now)
+        columns: dict[str, object] = {
+            "title": title,
+            "site_url": parsed.site_url,
+            "etag": fetch.etag,
+            "last_modified": fetch.last_modified,
+            "body_sha256": fetch.body_sha256,
+            "last_fetched_at": now,
+            "last_success_at": now,
+            "last_status": fetch.status,
+            "last_result": RefreshOutcome.OK.value,
+            "error": None,
+            "warning": parsed.warning,
+            "error_count": 0,
+            "retry_at": None,
+            "ttl_minutes": parsed.ttl_minutes,
+            "next_fetch_at": self._next_due(outcome, now),
+        }
+        moved_from = None
+        new_url = fetch.permanent_redirect_to
+        # H1/H2: follow a permanent move only when every hop was permanent AND it parsed.
+        if new_url and new_url != state.url:
+            if feed_store.find_feed_by_url(self._db, new_url) is None:
+                columns["url"] = new_url
+                execute(
+                    self._db,
+                    "INSERT INTO feed_url_history (feed_id, old_url, new_url, changed_at, reason) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [state.feed_id, state.url, new_url, to_db(now), "permanent redirect"],
+                )
+                moved_from = state.url
+        feed_store.update_fetch_state(self._db, state.feed_id, **columns)
+        return RefreshResult(
+            state.feed_id,
+            columns.get("url", state.url),  # type: ignore[arg-type]
+            RefreshOutcome.OK,
+            new_articles=len(stored.new),
+            updated_articles=len(stored.updated),
+            warning=parsed.warning,
+            url_changed_from=moved_from,
+        )
+
+    # ---- articles -------------------------------------------------------------------------
+
+    def list_articles(
+        self,
+        flt: ArticleFilter | None = None,
+        *,
+        after: ArticleCursor | None = None,
+        limit: int = 100,
+    ) -> ArticlePage:
+        return article_store.list_articles(self._db, flt or ArticleFilter(), after, limit)
+
+    def get_article(self, article_id: ArticleId) -> ArticleDetail:
+        return article_store.get_article_detail(self._db, article_id)
+
+    def set_read(self, article_ids: Iterable[ArticleId], read: bool = True) -> Changes:
+        return self._set_flag(list(article_ids), "read", read)
+
+    def set_starred(self, article_ids: Iterable[ArticleId], starred: bool = True) -> Changes:
+        return self._set_flag(list(article_ids), "starred", starred)
+
+    def _set_flag(self, ids: list[ArticleId], column: str, value: bool) -> Changes:
+        with self._transaction():
+            missing = set(ids) - article_store.existing_article_ids(self._db, ids)
+            if missing:
+                raise NotFoundError(f"There is no article with id {min(missing)}.")
+            feeds = article_store.set_flag(self._db, ids, column, value, utcnow())
+        return Changes(feeds=frozenset(feeds), articles=frozenset(ids), counts=column == "read")
+
+    def mark_all_read(self, flt: ArticleFilter | None = None) -> tuple[int, Changes]:
+        with self._transaction():
+            count, feeds = article_store.mark_read_where(self._db, flt or ArticleFilter(), utcnow())
+        return count, Changes(feeds=frozenset(feeds), counts=True)
+
+    # ---- OPML -----------------------------------------------------------------------------
+
+    def import_opml(self, data: bytes) -> OpmlImportResult:
+        """All or nothing: the file is parsed completely before one transaction stores it."""
+        document = opml.parse_opml(data)
+        added = skipped = folders_created = 0
+        now = utcnow()
+        feed_ids: set[FeedId] = set()
+        with self._transaction():
+            for item in document.feeds:
+                if feed_store.find_feed_by_url(self._db, item.url) is not None:
+                    skipped += 1
+                    continue
+                folder_id, created = feed_store.ensure_folder_path(self._db, item.folder_path)
+                folders_created += created
+                feed_id = feed_store.insert_feed(
+                    self._db,
+                    url=item.url,
+                    title=item.title,
+                    site_url=item.site_url,
+                    folder_id=folder_id,
+                    now=now,
+                )
+                feed_ids.add(feed_id)
+                added += 1
+        return OpmlImportResult(
+            added=added,
+            skipped=skipped + len(document.skipped),
+            folders_created=folders_created,
+            changes=Changes(feeds=frozenset(feed_ids), folders=True, counts=True),
+        )
+
+    def export_opml(self) -> bytes:
+        paths = feed_store.folder_paths(self._db)
+        items = [
+            opml.OpmlFeed(
+                url=feed.url,
+                title=feed.title,
+                site_url=feed.site_url,
+                folder_path=paths.get(feed.folder_id, ()) if feed.folder_id is not None else (),
+            )
+            for feed in self.list_feeds()
+        ]
+        return opml.write_opml(items)
+
+    # ---- maintenance ----------------------------------------------------------------------
+
+    def backup(self, *, keep: int = DEFAULT_BACKUPS_KEPT) -> maintenance.BackupInfo:
+        return maintenance.backup(self._db, self.path, keep=keep)
+
+    def check(self) -> CheckReport:
+        problems = maintenance.quick_check(self._db)
+        feeds = int(scalar(self._db, "SELECT count(*) FROM feeds"))
+        count = int(scalar(self._db, "SELECT count(*) FROM articles"))
+        size = sum(p.stat().st_size for p in (self.path,) if p.exists())
+        messages = list(problems) if problems else ["quick_check: ok"]
+        return CheckReport(
+            ok=not problems,
+            messages=tuple(messages),
+            library_path=str(self.path),
+            size_bytes=size,
+            feeds=feeds,
+            articles=count,
+            backups=tuple(str(b.path) for b in maintenance.list_backups(self.path)),
+        )
+
+    # ---- internals ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Database]:
+        """``db.atomic()`` that reports SQLite failures as a StorageError a user can act on."""
+        try:
+            with self._db.atomic():
+                yield self._db
+        except sqlite3.Error as e:
+            raise StorageError(sqlite_error_message(e)) from e

@@ -1,0 +1,365 @@
+"""Articles and their append-only text versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from reader.core.content import CANON_VERSION
+from reader.core.errors import NotFoundError
+from reader.core.parse import ParsedEntry
+from reader.core.storage.sql import Row, chunks, execute, fetch_all, fetch_one, placeholders
+from reader.core.timeutil import from_db, from_db_required, to_db
+from reader.core.types import (
+    Article,
+    ArticleCursor,
+    ArticleDetail,
+    ArticleFilter,
+    ArticleId,
+    ArticlePage,
+    ArticleText,
+    FeedId,
+    TextId,
+    TextSource,
+)
+
+_ARTICLE_COLUMNS = """
+    a.id, a.feed_id, coalesce(f.user_title, f.title, a.source_title) AS feed_title, a.title,
+    a.link, a.author, a.published_at, a.updated_at, a.added_at, a.read, a.starred, a.sort_at
+"""
+
+
+def _openable(link: str | None) -> str | None:
+    """Only http(s) links may be opened (reliability.md F10); others stay stored, not offered."""
+    if link and link.lower().startswith(("http://", "https://")):
+        return link
+    return None
+
+
+def _to_article(row: Row) -> Article:
+    return Article(
+        id=ArticleId(row["id"]),
+        feed_id=FeedId(row["feed_id"]) if row["feed_id"] is not None else None,
+        feed_title=row["feed_title"],
+        title=row["title"],
+        link=_openable(row["link"]),
+        author=row["author"],
+        published=from_db(row["published_at"]),
+        updated=from_db(row["updated_at"]),
+        added=from_db_required(row["added_at"]),
+        read=bool(row["read"]),
+        starred=bool(row["starred"]),
+        sort_at=from_db_required(row["sort_at"]),
+    )
+
+
+# ---- writing entries from a refresh ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntries:
+    new: tuple[ArticleId, ...]
+    updated: tuple[ArticleId, ...]
+
+
+def _insert_text(
+    db: Database, article_id: int, entry: ParsedEntry, source: TextSource, now: str
+) -> int:
+    return execute(
+        db,
+        "INSERT INTO article_texts (article_id, source, canon_version, html, text, text_sha256, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [article_id, source.value, CANON_VERSION, entry.html, entry.text, entry.text_sha256, now],
+    )
+
+
+def _text_is_pinned(db: Database, text_id: int) -> bool:
+    """A text version that a highlight was made on or anchored to is never removed."""
+    row = db.conn.execute(
+        "SELECT 1 FROM highlights WHERE created_on_text_id = ? OR anchored_text_id = ? LIMIT 1",
+        [text_id, text_id],
+    ).fetchone()
+    return row is not None
+
+
+def store_entries(
+    db: Database,
+    feed_id: FeedId,
+    feed_title: str | None,
+    entries: Sequence[ParsedEntry],
+    now: dt.datetime,
+) -> StoredEntries:
+    """Insert new entries and update changed ones. Runs inside the caller's transaction.
+
+    A changed entry keeps its article id (and so its read state, star and annotations); its new
+    content becomes a new current text version. The previous version is dropped only when
+    nothing pins it (rule 7; reliability.md §5.1).
+    """
+    now_db = to_db(now)
+    assert now_db is not None
+    existing: dict[str, tuple[int, str | None, int | None, str | None]] = {}
+    keys = [e.key for e in entries]
+    for part in chunks(keys):
+        cursor = db.conn.execute(
+            "SELECT a.key, a.id, a.entry_sha256, a.current_text_id, t.text_sha256 FROM articles a "
+            "LEFT JOIN article_texts t ON t.id = a.current_text_id "
+            f"WHERE a.feed_id = ? AND a.key IN ({placeholders(len(part))})",
+            [feed_id, *part],
+        )
+        for key, article_id, entry_sha, text_id, text_sha in cursor:
+            existing[key] = (article_id, entry_sha, text_id, text_sha)
+
+    new: list[ArticleId] = []
+    updated: list[ArticleId] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.key in seen:
+            continue  # parse.py makes keys unique; this guards the UNIQUE constraint anyway
+        seen.add(entry.key)
+        published = to_db(entry.published)
+        updated_at = to_db(entry.updated)
+        sort_at = published or updated_at or now_db
+        found = existing.get(entry.key)
+        if found is None:
+            article_id = execute(
+                db,
+                "INSERT INTO articles (feed_id, source_title, key, guid, link, title, author, "
+                "published_at, updated_at, added_at, sort_at, entry_sha256) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    feed_id,
+                    feed_title,
+                    entry.key,
+                    entry.guid,
+                    entry.link,
+                    entry.title,
+                    entry.author,
+                    published,
+                    updated_at,
+                    now_db,
+                    sort_at,
+                    entry.entry_sha256,
+                ],
+            )
+            text_id = _insert_text(db, article_id, entry, TextSource.FEED, now_db)
+            execute(db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id])
+            new.append(ArticleId(article_id))
+            continue
+        article_id, entry_sha, current_text_id, current_text_sha = found
+        if entry_sha == entry.entry_sha256:
+            continue
+        execute(
+            db,
+            "UPDATE articles SET guid = ?, link = ?, title = ?, author = ?, published_at = ?, "
+            "updated_at = ?, sort_at = coalesce(?, ?, sort_at), entry_sha256 = ?, "
+            "source_title = ? WHERE id = ?",
+            [
+                entry.guid,
+                entry.link,
+                entry.title,
+                entry.author,
+                published,
+                updated_at,
+                published,
+                updated_at,
+                entry.entry_sha256,
+                feed_title,
+                article_id,
+            ],
+        )
+        if current_text_sha != entry.text_sha256:
+            text_id = _insert_text(db, article_id, entry, TextSource.FEED, now_db)
+            execute(db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id])
+            if current_text_id is not None and not _text_is_pinned(db, current_text_id):
+                execute(
+                    db,
+                    "DELETE FROM article_texts WHERE id = ? AND source = 'feed'",
+                    [current_text_id],
+                )
+        updated.append(ArticleId(article_id))
+    return StoredEntries(tuple(new), tuple(updated))
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def _filter_sql(flt: ArticleFilter) -> tuple[list[str], list[object]]:
+    where: list[str] = []
+    params: list[object] = []
+    if flt.feed_ids is not None:
+        if not flt.feed_ids:
+            where.append("0")
+        else:
+            where.append(f"a.feed_id IN ({placeholders(len(flt.feed_ids))})")
+            params.extend(flt.feed_ids)
+    if flt.folder_id is not None:
+        where.append(
+            "a.feed_id IN (SELECT id FROM feeds WHERE folder_id IN ("
+            "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT folders.id FROM folders "
+            "JOIN sub ON folders.parent_id = sub.id) SELECT id FROM sub))"
+        )
+        params.append(flt.folder_id)
+    if flt.unread_only:
+        where.append("a.read = 0")
+    if flt.starred_only:
+        where.append("a.starred = 1")
+    if flt.since is not None:
+        where.append("a.sort_at >= ?")
+        params.append(to_db(flt.since))
+    if flt.has_annotations:
+        where.append(
+            "(EXISTS (SELECT 1 FROM highlights h WHERE h.article_id = a.id AND h.deleted_at IS NULL)"
+            " OR EXISTS (SELECT 1 FROM notes n WHERE n.article_id = a.id AND n.deleted_at IS NULL))"
+        )
+    if flt.text:
+        where.append("a.title LIKE ? ESCAPE '\\'")
+        escaped = flt.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    return where, params
+
+
+def list_articles(
+    db: Database, flt: ArticleFilter, after: ArticleCursor | None, limit: int
+) -> ArticlePage:
+    """One page in date order, continuing after ``after`` (keyset paging, rule 6)."""
+    where, params = _filter_sql(flt)
+    direction = "DESC" if flt.newest_first else "ASC"
+    if after is not None:
+        where.append("(a.sort_at, a.id) < (?, ?)" if flt.newest_first else "(a.sort_at, a.id) > (?, ?)")
+        params.extend([to_db(after.sort_at), after.id])
+    sql = (
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id "
+        + (f"WHERE {' AND '.join(where)} " if where else "")
+        + f"ORDER BY a.sort_at {direction}, a.id {direction} LIMIT ?"
+    )
+    params.append(limit + 1)
+    rows = fetch_all(db, sql, params)
+    articles = tuple(_to_article(r) for r in rows[:limit])
+    next_cursor = None
+    if len(rows) > limit and articles:
+        last = articles[-1]
+        next_cursor = ArticleCursor(last.sort_at, last.id)
+    return ArticlePage(articles, next_cursor)
+
+
+def get_article(db: Database, article_id: ArticleId) -> Article:
+    row = fetch_one(
+        db,
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id "
+        "WHERE a.id = ?",
+        [article_id],
+    )
+    if row is None:
+        raise NotFoundError(f"There is no article with id {article_id}.")
+    return _to_article(row)
+
+
+def get_article_detail(db: Database, article_id: ArticleId) -> ArticleDetail:
+    article = get_article(db, article_id)
+    row = fetch_one(
+        db,
+        "SELECT t.* FROM articles a JOIN article_texts t ON t.id = a.current_text_id "
+        "WHERE a.id = ?",
+        [article_id],
+    )
+    text = None
+    if row is not None:
+        text = ArticleText(
+            id=TextId(row["id"]),
+            article_id=ArticleId(row["article_id"]),
+            source=TextSource(row["source"]),
+            html=row["html"],
+            text=row["text"],
+            text_sha256=row["text_sha256"],
+            canon_version=row["canon_version"],
+            extractor=row["extractor"],
+            extractor_version=row["extractor_version"],
+            created_at=from_db_required(row["created_at"]),
+        )
+    return ArticleDetail(article, text)
+
+
+def existing_article_ids(db: Database, ids: Sequence[ArticleId]) -> set[ArticleId]:
+    found: set[ArticleId] = set()
+    for part in chunks(list(ids)):
+        found.update(
+            ArticleId(r[0])
+            for r in db.conn.execute(
+                f"SELECT id FROM articles WHERE id IN ({placeholders(len(part))})", list(part)
+            )
+        )
+    return found
+
+
+def set_flag(
+    db: Database, ids: Sequence[ArticleId], column: str, value: bool, now: dt.datetime
+) -> list[FeedId]:
+    """Set read or starred; returns the feeds whose counts may have changed."""
+    assert column in ("read", "starred")
+    feeds: set[FeedId] = set()
+    stamp = to_db(now) if value else None
+    for part in chunks(list(ids)):
+        marks = placeholders(len(part))
+        feeds.update(
+            FeedId(r[0])
+            for r in db.conn.execute(
+                f"SELECT DISTINCT feed_id FROM articles WHERE id IN ({marks}) "
+                "AND feed_id IS NOT NULL",
+                list(part),
+            )
+        )
+        execute(
+            db,
+            f"UPDATE articles SET {column} = ?, {column}_at = ? WHERE id IN ({marks}) "
+            f"AND {column} != ?",
+            [int(value), stamp, *part, int(value)],
+        )
+    return sorted(feeds)
+
+
+def mark_read_where(db: Database, flt: ArticleFilter, now: dt.datetime) -> tuple[int, list[FeedId]]:
+    where, params = _filter_sql(flt)
+    where.append("a.read = 0")
+    condition = " AND ".join(where)
+    feeds = [
+        FeedId(r[0])
+        for r in db.conn.execute(
+            f"SELECT DISTINCT a.feed_id FROM articles a WHERE {condition} AND a.feed_id IS NOT NULL",
+            params,
+        )
+    ]
+    cursor = db.conn.execute(
+        f"UPDATE articles SET read = 1, read_at = ? WHERE id IN (SELECT a.id FROM articles a "
+        f"WHERE {condition})",
+        [to_db(now), *params],
+    )
+    return cursor.rowcount, feeds
+
+
+def delete_feed_articles(db: Database, feed_id: FeedId) -> int:
+    """Delete a removed feed's articles, except those a user wrote on or starred (rule 7).
+
+    Kept articles lose their feed (``ON DELETE SET NULL``) but keep ``source_title``.
+    """
+    user_state = (
+        "a.starred = 1 OR a.saved = 1 "
+        "OR EXISTS (SELECT 1 FROM highlights h WHERE h.article_id = a.id) "
+        "OR EXISTS (SELECT 1 FROM notes n WHERE n.article_id = a.id) "
+        "OR EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = a.id)"
+    )
+    execute(
+        db,
+        "UPDATE articles SET current_text_id = NULL WHERE feed_id = ? AND id NOT IN "
+        f"(SELECT a.id FROM articles a WHERE a.feed_id = ? AND ({user_state}))",
+        [feed_id, feed_id],
+    )
+    db.conn.execute(
+        "DELETE FROM articles WHERE feed_id = ? AND id NOT IN "
+        f"(SELECT a.id FROM articles a WHERE a.feed_id = ? AND ({user_state}))",
+        [feed_id, feed_id],
+    )
+    kept = db.conn.execute("SELECT count(*) FROM articles WHERE feed_id = ?", [feed_id]).fetchone()
+    return int(kept[0])
