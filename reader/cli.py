@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--library", metavar="PATH", help="the library file to use (default: $GLOSS_LIBRARY, "
         "else the per-user data folder)"
     )
+    parser.add_argument(
+        "--startup-report",
+        action="store_true",
+        help="open the window, print one JSON line (interactive_ms, rss_mb) and quit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
@@ -415,20 +420,20 @@ class _Tally:
         return text + "."
 
 
-def _open_window(library_arg: str | None) -> int:
+def _open_window(library_arg: str | None, *, startup_report: bool) -> int:
     try:
         from reader.gui.app import run_app
     except ImportError as e:
         sys.stderr.write(f"gloss: the window cannot start: {e}\n")
         return EXIT_ERROR
-    return run_app(library_arg)
+    return run_app(library_arg, startup_report=startup_report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        return _open_window(args.library)
+        return _open_window(args.library, startup_report=args.startup_report)
     cli = Cli(args, sys.stdout, sys.stderr)
     try:
         return cli.run()

@@ -8,6 +8,7 @@ methods that need it; the GUI calls them from its DB worker thread, never the GU
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import sqlite3
@@ -30,8 +31,9 @@ from reader.core.errors import (
     StorageError,
 )
 from reader.core.fetch import Fetcher, check_url, fetch_one
-from reader.core.parse import ParsePool
+from reader.core.parse import ParsedEntry, ParsePool, parse_feed
 from reader.core.refresh import FeedOutcome, RefreshRun
+from reader.core.storage import annotations as annotation_store
 from reader.core.storage import articles as article_store
 from reader.core.storage import feeds as feed_store
 from reader.core.storage import maintenance
@@ -51,6 +53,8 @@ from reader.core.types import (
     FeedId,
     Folder,
     FolderId,
+    Highlight,
+    Note,
     OpmlImportResult,
     RefreshOutcome,
     RefreshPlan,
@@ -63,6 +67,14 @@ DEFAULT_REFRESH_INTERVAL = dt.timedelta(minutes=60)
 MIN_REFRESH_INTERVAL = dt.timedelta(minutes=15)
 MAX_BACKOFF = dt.timedelta(hours=24)
 DEFAULT_BACKUPS_KEPT = 10
+
+
+def rewrite_entry_html(entry: ParsedEntry, rewrite: Callable[[str], str]) -> ParsedEntry:
+    """Apply an HTML post-processing step and keep the entry's text and hashes consistent."""
+    html = rewrite(entry.html)
+    if html == entry.html:
+        return entry
+    return dataclasses.replace(entry, html=html)
 
 
 def _backoff(error_count: int) -> dt.timedelta:
@@ -237,6 +249,46 @@ class Library:
             changes=changes | Changes(articles=frozenset(), counts=True),
             first_refresh=results[0] if results else None,
         )
+
+    def add_feed_document(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        content_type: str | None = None,
+        folder: str | None = None,
+        muted_reason: str | None = None,
+        rewrite_html: Callable[[str], str] | None = None,
+    ) -> tuple[FeedId, int, Changes]:
+        """Subscribe to ``url`` and store its entries from ``body`` without any network.
+
+        For feeds that arrive as files (the bundled demo library, tests). ``muted_reason``
+        mutes the feed so refreshes leave it alone; ``rewrite_html`` post-processes each entry's
+        sanitized HTML (the demo uses it to point images at the local cache).
+        Returns the feed id and how many articles were stored.
+        """
+        parsed = parse_feed(body, url=url, content_type=content_type)
+        if rewrite_html is not None:
+            parsed = dataclasses.replace(
+                parsed,
+                entries=tuple(rewrite_entry_html(e, rewrite_html) for e in parsed.entries),
+            )
+        feed_id, changes = self.subscribe(url, folder=folder)
+        now = utcnow()
+        with self._transaction():
+            stored = article_store.store_entries(self._db, feed_id, parsed.title, parsed.entries, now)
+            feed_store.update_fetch_state(
+                self._db,
+                feed_id,
+                title=parsed.title,
+                site_url=parsed.site_url,
+                last_fetched_at=now,
+                last_success_at=now,
+                last_result=RefreshOutcome.OK.value,
+                muted=1 if muted_reason else 0,
+                muted_reason=muted_reason,
+            )
+        return feed_id, len(stored.new), changes | Changes(articles=frozenset(stored.new))
 
     def rename_feed(self, feed_id: FeedId, title: str | None) -> Changes:
         """Set the user's title; ``None`` or blank goes back to the feed's own title."""
@@ -503,6 +555,12 @@ class Library:
         with self._transaction():
             count, feeds = article_store.mark_read_where(self._db, flt or ArticleFilter(), utcnow())
         return count, Changes(feeds=frozenset(feeds), counts=True)
+
+    def list_highlights(self, article_id: ArticleId | None = None) -> list[Highlight]:
+        return annotation_store.list_highlights(self._db, article_id)
+
+    def list_notes(self, article_id: ArticleId) -> list[Note]:
+        return annotation_store.list_notes(self._db, article_id)
 
     # ---- OPML -----------------------------------------------------------------------------
 
