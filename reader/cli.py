@@ -109,8 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"Gloss {__version__}")
     parser.add_argument(
-        "--library", metavar="PATH", help="the library file to use (default: $GLOSS_LIBRARY, "
-        "else the per-user data folder)"
+        "--library",
+        metavar="PATH",
+        help="the library file to use (default: $GLOSS_LIBRARY, else the per-user data folder)",
     )
     parser.add_argument(
         "--startup-report",
@@ -208,7 +209,9 @@ class Cli:
         for feed in feeds:
             folder = f"[{feed.folder}] " if feed.folder else ""
             status = "" if feed.status.value in ("ok", "new") else f"  ({feed.status.value})"
-            self.out.write(f"{feed.id:>{width}}  {feed.unread:>5} unread  {folder}{feed.title}{status}\n")
+            self.out.write(
+                f"{feed.id:>{width}}  {feed.unread:>5} unread  {folder}{feed.title}{status}\n"
+            )
             if feed.error:
                 self.out.write(f"{'':>{width}}  {'':>12}  ! {feed.error}\n")
         return EXIT_OK
@@ -216,7 +219,9 @@ class Cli:
     def cmd_add(self) -> int:
         with self.open() as library:
             try:
-                result = library.add_feed(self.args.url, folder=self.args.folder, pick=self.args.pick)
+                result = library.add_feed(
+                    self.args.url, folder=self.args.folder, pick=self.args.pick
+                )
             except AmbiguousFeedError as e:
                 self.err.write(f"gloss: {e}\n")
                 for i, (url, title) in enumerate(e.candidates, 1):
@@ -291,7 +296,9 @@ class Cli:
                 continue
             marks = ("*" if article.starred else " ") + (" " if article.read else "•")
             date = _local(article.sort_at)
-            self.out.write(f"{article.id:>7} {marks} {date}  {article.title}  — {article.feed_title or ''}\n")
+            self.out.write(
+                f"{article.id:>7} {marks} {date}  {article.title}  — {article.feed_title or ''}\n"
+            )
         if not page.articles and not self.args.json:
             self.out.write("No articles.\n")
         return EXIT_OK
@@ -448,5 +455,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-
-

@@ -10,7 +10,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.support.http_server import ScriptedServer  # noqa: E402
+from tests.support.http_server import ScriptedServer
 
 
 @pytest.fixture

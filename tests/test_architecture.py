@@ -31,7 +31,7 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 
 def _qt_free_files() -> list[Path]:
-    return sorted((ROOT / "reader" / "core").rglob("*.py")) + [ROOT / "reader" / "cli.py"]
+    return [*sorted((ROOT / "reader" / "core").rglob("*.py")), ROOT / "reader" / "cli.py"]
 
 
 @pytest.mark.parametrize("path", _qt_free_files(), ids=lambda p: str(p.relative_to(ROOT)))

@@ -26,7 +26,6 @@ from reader.core.errors import (
     FetchError,
     GlossError,
     NotFoundError,
-    ParseError,
     RetryLaterError,
     StorageError,
 )
@@ -140,7 +139,9 @@ class Library:
     def list_folders(self) -> list[Folder]:
         return feed_store.list_folders(self._db)
 
-    def create_folder(self, name: str, parent_id: FolderId | None = None) -> tuple[FolderId, Changes]:
+    def create_folder(
+        self, name: str, parent_id: FolderId | None = None
+    ) -> tuple[FolderId, Changes]:
         path = feed_store.parse_folder_path(name)
         if not path:
             raise GlossError("A folder needs a name.")
@@ -171,13 +172,21 @@ class Library:
         """Delete a folder; its feeds and sub-folders move up to its parent. Nothing is lost."""
         with self._transaction():
             parent = self._require_folder(folder_id)
-            execute(self._db, "UPDATE feeds SET folder_id = ? WHERE folder_id = ?", [parent, folder_id])
-            execute(self._db, "UPDATE folders SET parent_id = ? WHERE parent_id = ?", [parent, folder_id])
+            execute(
+                self._db, "UPDATE feeds SET folder_id = ? WHERE folder_id = ?", [parent, folder_id]
+            )
+            execute(
+                self._db,
+                "UPDATE folders SET parent_id = ? WHERE parent_id = ?",
+                [parent, folder_id],
+            )
             execute(self._db, "DELETE FROM folders WHERE id = ?", [folder_id])
         return Changes(folders=True, counts=True)
 
     def _require_folder(self, folder_id: FolderId) -> FolderId | None:
-        row = self._db.conn.execute("SELECT parent_id FROM folders WHERE id = ?", [folder_id]).fetchone()
+        row = self._db.conn.execute(
+            "SELECT parent_id FROM folders WHERE id = ?", [folder_id]
+        ).fetchone()
         if row is None:
             raise NotFoundError(f"There is no folder with id {folder_id}.")
         return None if row[0] is None else FolderId(row[0])
@@ -227,7 +236,9 @@ class Library:
         url = check_url(url)
         already = feed_store.find_feed_by_url(self._db, url)
         if already is not None:
-            raise AlreadySubscribedError(f"Already subscribed to {url} (feed {already}).", feed_id=already)
+            raise AlreadySubscribedError(
+                f"Already subscribed to {url} (feed {already}).", feed_id=already
+            )
         candidates = self.find_feeds(url)
         if pick is not None:
             if not 1 <= pick <= len(candidates):
@@ -276,7 +287,9 @@ class Library:
         feed_id, changes = self.subscribe(url, folder=folder)
         now = utcnow()
         with self._transaction():
-            stored = article_store.store_entries(self._db, feed_id, parsed.title, parsed.entries, now)
+            stored = article_store.store_entries(
+                self._db, feed_id, parsed.title, parsed.entries, now
+            )
             feed_store.update_fetch_state(
                 self._db,
                 feed_id,
@@ -432,7 +445,9 @@ class Library:
             due = max(due, now + dt.timedelta(minutes=min(ttl, 24 * 60)))
         return due
 
-    def _store_failure(self, outcome: FeedOutcome, error: GlossError, now: dt.datetime) -> RefreshResult:
+    def _store_failure(
+        self, outcome: FeedOutcome, error: GlossError, now: dt.datetime
+    ) -> RefreshResult:
         state = outcome.state
         count = state.error_count + 1
         status = error.status if isinstance(error, FetchError) else None
@@ -502,16 +517,16 @@ class Library:
         moved_from = None
         new_url = fetch.permanent_redirect_to
         # H1/H2: follow a permanent move only when every hop was permanent AND it parsed.
-        if new_url and new_url != state.url:
-            if feed_store.find_feed_by_url(self._db, new_url) is None:
-                columns["url"] = new_url
-                execute(
-                    self._db,
-                    "INSERT INTO feed_url_history (feed_id, old_url, new_url, changed_at, reason) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [state.feed_id, state.url, new_url, to_db(now), "permanent redirect"],
-                )
-                moved_from = state.url
+        moving = new_url and new_url != state.url
+        if moving and feed_store.find_feed_by_url(self._db, new_url) is None:
+            columns["url"] = new_url
+            execute(
+                self._db,
+                "INSERT INTO feed_url_history (feed_id, old_url, new_url, changed_at, reason) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [state.feed_id, state.url, new_url, to_db(now), "permanent redirect"],
+            )
+            moved_from = state.url
         feed_store.update_fetch_state(self._db, state.feed_id, **columns)
         return RefreshResult(
             state.feed_id,

@@ -12,6 +12,7 @@ at most ``slots`` bodies and parse results exist at once, whatever the number of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -90,10 +91,8 @@ class RefreshRun:
     def cancel(self) -> None:
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop finished meanwhile
                 loop.call_soon_threadsafe(stop.set)
-            except RuntimeError:
-                pass  # the loop finished meanwhile
 
     def _run_loop(self) -> None:
         try:

@@ -202,6 +202,6 @@ def test_newer_library_is_refused_untouched(
     conn.commit()
     conn.close()
     before = library_path.read_bytes()
-    code, out, err = run(capsys, "--library", str(library_path), "feeds")
+    code, _out, err = run(capsys, "--library", str(library_path), "feeds")
     assert code == 1 and "newer version of Gloss" in err
     assert library_path.read_bytes() == before

@@ -187,7 +187,9 @@ def test_permanent_redirect_to_a_login_page_keeps_the_url(
     library: Library, http_server: ScriptedServer
 ) -> None:
     http_server.routes["/feed"] = Route(301, headers={"Location": "/login"})
-    http_server.routes["/login"] = Route(body=b"<html><body>Sign in</body></html>", headers=HTML_HEADERS)
+    http_server.routes["/login"] = Route(
+        body=b"<html><body>Sign in</body></html>", headers=HTML_HEADERS
+    )
     feed_id, _ = library.subscribe(http_server.url("/feed"))
     [result] = library.refresh()
     assert result.outcome is RefreshOutcome.ERROR
@@ -267,7 +269,9 @@ def test_removing_a_feed_keeps_starred_articles(
 
 def test_article_list_pages_by_key(library: Library, http_server: ScriptedServer) -> None:
     base = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
-    items = [Item(f"g{i}", f"Post {i:02}", published=base + dt.timedelta(hours=i)) for i in range(25)]
+    items = [
+        Item(f"g{i}", f"Post {i:02}", published=base + dt.timedelta(hours=i)) for i in range(25)
+    ]
     http_server.routes["/feed"] = Route(body=rss("Many", items), headers=RSS_HEADERS)
     library.subscribe(http_server.url("/feed"))
     list(library.refresh())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from email.utils import format_datetime
-import datetime as dt
 from xml.sax.saxutils import escape
 
 

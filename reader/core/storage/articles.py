@@ -145,7 +145,9 @@ def store_entries(
                 ],
             )
             text_id = _insert_text(db, article_id, entry, TextSource.FEED, now_db)
-            execute(db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id])
+            execute(
+                db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id]
+            )
             new.append(ArticleId(article_id))
             continue
         article_id, entry_sha, current_text_id, current_text_sha = found
@@ -172,7 +174,9 @@ def store_entries(
         )
         if current_text_sha != entry.text_sha256:
             text_id = _insert_text(db, article_id, entry, TextSource.FEED, now_db)
-            execute(db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id])
+            execute(
+                db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id]
+            )
             if current_text_id is not None and not _text_is_pinned(db, current_text_id):
                 execute(
                     db,
@@ -211,8 +215,9 @@ def _filter_sql(flt: ArticleFilter) -> tuple[list[str], list[object]]:
         params.append(to_db(flt.since))
     if flt.has_annotations:
         where.append(
-            "(EXISTS (SELECT 1 FROM highlights h WHERE h.article_id = a.id AND h.deleted_at IS NULL)"
-            " OR EXISTS (SELECT 1 FROM notes n WHERE n.article_id = a.id AND n.deleted_at IS NULL))"
+            "(EXISTS (SELECT 1 FROM highlights h WHERE h.article_id = a.id "
+            "AND h.deleted_at IS NULL) OR EXISTS (SELECT 1 FROM notes n "
+            "WHERE n.article_id = a.id AND n.deleted_at IS NULL))"
         )
     if flt.text:
         where.append("a.title LIKE ? ESCAPE '\\'")
@@ -228,7 +233,9 @@ def list_articles(
     where, params = _filter_sql(flt)
     direction = "DESC" if flt.newest_first else "ASC"
     if after is not None:
-        where.append("(a.sort_at, a.id) < (?, ?)" if flt.newest_first else "(a.sort_at, a.id) > (?, ?)")
+        where.append(
+            "(a.sort_at, a.id) < (?, ?)" if flt.newest_first else "(a.sort_at, a.id) > (?, ?)"
+        )
         params.extend([to_db(after.sort_at), after.id])
     sql = (
         f"SELECT {_ARTICLE_COLUMNS} FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id "
@@ -327,7 +334,8 @@ def mark_read_where(db: Database, flt: ArticleFilter, now: dt.datetime) -> tuple
     feeds = [
         FeedId(r[0])
         for r in db.conn.execute(
-            f"SELECT DISTINCT a.feed_id FROM articles a WHERE {condition} AND a.feed_id IS NOT NULL",
+            f"SELECT DISTINCT a.feed_id FROM articles a WHERE {condition} "
+            "AND a.feed_id IS NOT NULL",
             params,
         )
     ]

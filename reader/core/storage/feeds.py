@@ -75,7 +75,9 @@ def ensure_folder_path(db: Database, path: tuple[str, ...]) -> tuple[FolderId | 
 
 def parse_folder_path(text: str) -> tuple[str, ...]:
     """``--folder "Tech/Python"`` or ``"Tech / Python"`` names nested folders."""
-    return tuple(part.strip() for part in text.replace(FOLDER_SEPARATOR, "/").split("/") if part.strip())
+    return tuple(
+        part.strip() for part in text.replace(FOLDER_SEPARATOR, "/").split("/") if part.strip()
+    )
 
 
 # ---- feeds ---------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ def _step(name: str) -> Callable[[Callable[[Database], None]], Callable[[Databas
 
     return register
 
+
 _INITIAL_SCHEMA = """
 CREATE TABLE folders (
     id INTEGER PRIMARY KEY,
@@ -66,12 +67,13 @@ CREATE TABLE feeds (
     error TEXT,                 -- human-readable reason of the last failure
     warning TEXT,               -- survivable oddity of the last parse (malformed, charset)
     error_count INTEGER NOT NULL DEFAULT 0,
-    next_fetch_at TEXT,         -- scheduled refreshes wait till then (interval, ttl, cache, back-off)
-    retry_at TEXT,              -- the server asked us to wait (429/503 Retry-After): no request before
+    next_fetch_at TEXT,         -- scheduled refreshes wait (interval, ttl, cache, back-off)
+    retry_at TEXT,              -- server asked us to wait (429/503 Retry-After)
     ttl_minutes INTEGER,
     muted INTEGER NOT NULL DEFAULT 0,
     muted_reason TEXT,
-    full_text_policy TEXT NOT NULL DEFAULT 'auto' CHECK (full_text_policy IN ('auto', 'always', 'never')),
+    full_text_policy TEXT NOT NULL DEFAULT 'auto'
+        CHECK (full_text_policy IN ('auto', 'always', 'never')),
     images INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX feeds_folder ON feeds (folder_id);
