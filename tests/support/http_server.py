@@ -108,7 +108,9 @@ class ScriptedServer:
         self._httpd = _ThreadingServer((host, port), RequestHandler)
         self.host = host
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
