@@ -1,0 +1,1 @@
+"""The Gloss window: the only package that imports Qt."""

@@ -1,0 +1,168 @@
+"""Every command of the window in one table: name, text, default shortcuts, icon, menu.
+
+Menus, the toolbar, context menus and the shortcuts sheet (``?``) are all built from ``ACTIONS``,
+so a shortcut shown anywhere is the shortcut that works. Defaults follow the Google Reader /
+NetNewsWire tradition; users override them in the ``[shortcuts]`` section of the window's INI file
+(``next_article=Ctrl+J``; an empty value unbinds). Each action calls the method of the same name
+on the object that owns the actions (the main window), so the table stays plain data.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    name: str  # also the handler's method name
+    text: str
+    menu: str  # File, Go, Article, Feed, View, Help
+    shortcuts: tuple[str, ...] = ()
+    icon: str | None = None
+    tip: str = ""
+    checkable: bool = False
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    # File
+    ActionSpec(
+        "add_feed", "&Add Feed…", "File", ("Ctrl+N",), "add", "Subscribe to a feed or a site"
+    ),
+    ActionSpec("new_folder", "New &Folder…", "File", ("Ctrl+Shift+N",), "folder"),
+    ActionSpec("import_opml", "&Import Subscriptions (OPML)…", "File", ("Ctrl+I",)),
+    ActionSpec("export_opml", "&Export Subscriptions (OPML)…", "File", ("Ctrl+E",)),
+    ActionSpec("quit", "&Quit", "File", ("Ctrl+Q",)),
+    # Go
+    ActionSpec("next_article", "&Next Article", "Go", ("J",)),
+    ActionSpec("previous_article", "&Previous Article", "Go", ("K",)),
+    ActionSpec("next_unread", "Next &Unread", "Go", ("N",)),
+    ActionSpec("previous_unread", "Previous U&nread", "Go", ("P",)),
+    ActionSpec("page_down_or_next_unread", "Page Down, Then Next Unread", "Go", ("Space",)),
+    ActionSpec("page_up", "Page Up", "Go", ("Shift+Space",)),
+    ActionSpec("go_all", "&All Articles", "Go", ("G, A",), "inbox"),
+    ActionSpec("go_unread", "U&nread", "Go", ("G, U",), "unread"),
+    ActionSpec("go_starred", "&Starred", "Go", ("G, S",), "star"),
+    ActionSpec("go_today", "&Today", "Go", ("G, T",), "today"),
+    ActionSpec("go_highlighted", "&Highlighted", "Go", ("G, H",), "highlight"),
+    ActionSpec("focus_filter", "&Filter Articles", "Go", ("/",), "search"),
+    ActionSpec("focus_feeds", "Focus Feeds", "Go", ("G, F",)),
+    # Article
+    ActionSpec(
+        "toggle_read", "Toggle &Read", "Article", ("M",), "mark-read", "Mark read or unread"
+    ),
+    ActionSpec("toggle_star", "Toggle &Star", "Article", ("S",), "star", "Star or unstar"),
+    ActionSpec(
+        "open_original",
+        "&Open in Browser",
+        "Article",
+        ("V", "Return", "Enter"),
+        "external",
+        "Open the original page in your browser",
+    ),
+    ActionSpec(
+        "mark_all_read",
+        "Mark &All as Read",
+        "Article",
+        ("Shift+A",),
+        "mark-all-read",
+        "Mark every article in this list as read",
+    ),
+    # Feed
+    ActionSpec("refresh_all", "&Refresh All", "Feed", ("R", "F5"), "refresh", "Fetch new articles"),
+    ActionSpec("refresh_selected", "Refresh &Selected Feed", "Feed", ("Shift+R",)),
+    ActionSpec("rename_selected", "Re&name…", "Feed", ("F2",)),
+    ActionSpec("move_selected", "&Move to Folder…", "Feed"),
+    ActionSpec("feed_properties", "&Properties…", "Feed"),
+    ActionSpec("remove_selected", "&Unsubscribe…", "Feed", ("Delete",)),
+    # View
+    ActionSpec(
+        "toggle_annotations",
+        "&Highlights && Notes Pane",
+        "View",
+        ("Ctrl+Shift+H",),
+        "sidebar-right",
+        "Show or hide highlights and notes",
+        checkable=True,
+    ),
+    ActionSpec("font_bigger", "&Larger Text", "View", ("Ctrl++", "Ctrl+=")),
+    ActionSpec("font_smaller", "&Smaller Text", "View", ("Ctrl+-",)),
+    ActionSpec("font_reset", "&Default Text Size", "View", ("Ctrl+0",)),
+    ActionSpec("theme_system", "Theme: Follow &System", "View", checkable=True),
+    ActionSpec("theme_light", "Theme: &Light", "View", checkable=True),
+    ActionSpec("theme_dark", "Theme: &Dark", "View", checkable=True),
+    # Help
+    ActionSpec("show_shortcuts", "&Keyboard Shortcuts", "Help", ("?",), "keyboard"),
+    ActionSpec("about", "&About Gloss", "Help"),
+)
+
+SPECS: dict[str, ActionSpec] = {spec.name: spec for spec in ACTIONS}
+MENUS: tuple[str, ...] = ("File", "Go", "Article", "Feed", "View", "Help")
+TOOLBAR: tuple[str | None, ...] = (
+    "refresh_all", "add_feed", None, "mark_all_read", "toggle_read", "toggle_star",
+    "open_original", None, "toggle_annotations",
+)  # fmt: skip
+
+
+def effective_shortcuts(spec: ActionSpec, overrides: Mapping[str, str]) -> tuple[str, ...]:
+    """A user override (``;``-separated sequences; empty unbinds) replaces the defaults."""
+    if spec.name not in overrides:
+        return spec.shortcuts
+    return tuple(part.strip() for part in overrides[spec.name].split(";") if part.strip())
+
+
+def build_actions(owner: QObject, overrides: Mapping[str, str]) -> dict[str, QAction]:
+    """One QAction per spec, triggering ``owner.<name>()``. Shortcuts used twice: last wins."""
+    actions: dict[str, QAction] = {}
+    taken: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, owner)
+        action.setObjectName(spec.name)
+        action.setCheckable(spec.checkable)
+        sequences = [QKeySequence(s) for s in effective_shortcuts(spec, overrides)]
+        sequences = [s for s in sequences if not s.isEmpty()]
+        for seq in sequences:
+            key = seq.toString()
+            previous = taken.get(key)
+            if previous is not None:
+                previous.setShortcuts([s for s in previous.shortcuts() if s.toString() != key])
+            taken[key] = action
+        action.setShortcuts(sequences)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        tip = spec.tip or spec.text.replace("&", "").rstrip("…")
+        if sequences:
+            tip += f" ({sequences[0].toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        handler = getattr(owner, spec.name)
+        if spec.checkable:
+            action.toggled.connect(handler)
+        else:
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+        actions[spec.name] = action
+    return actions
+
+
+def shortcuts_sheet_html(actions: Mapping[str, QAction]) -> str:
+    """The ``?`` sheet: every action with a shortcut, grouped by menu, from the live actions."""
+    parts = ["<table cellspacing='0' cellpadding='3'>"]
+    for menu in MENUS:
+        rows = []
+        for spec in ACTIONS:
+            action = actions.get(spec.name)
+            if spec.menu != menu or action is None or not action.shortcuts():
+                continue
+            keys = " or ".join(
+                f"<b>{html.escape(s.toString(QKeySequence.SequenceFormat.NativeText))}</b>"
+                for s in action.shortcuts()
+            )
+            label = html.escape(spec.text.replace("&&", "\0").replace("&", "").replace("\0", "&"))
+            rows.append(f"<tr><td style='padding-right:18px'>{keys}</td><td>{label}</td></tr>")
+        if rows:
+            parts.append(f"<tr><td colspan='2'><h3>{menu}</h3></td></tr>")
+            parts.extend(rows)
+    parts.append("</table>")
+    return "".join(parts)

@@ -1,0 +1,211 @@
+"""Starting the window: QApplication, logging, the crash dialog, the library, the main window.
+
+Order matters for the start-up budget. The writer library opens on the DB thread (start-up
+checks included) while Qt builds its application and theme; the GUI thread then opens its own
+read-only connection and builds the window. A first start (no library file yet) also loads the
+bundled demo library, on the writer thread, before the window reads anything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from reader.core.errors import CorruptLibraryError, GlossError, SchemaTooNewError
+from reader.core.library import Library
+from reader.core.paths import APP_NAME, log_dir, resolve_library_path
+from reader.gui import resources
+from reader.gui.settings_store import SettingsStore, default_settings_path
+from reader.gui.tasks import TaskManager
+
+log = logging.getLogger("gloss.gui")
+SETTINGS_ENV = "GLOSS_WINDOW_SETTINGS"  # tests and the benchmark point the window's INI elsewhere
+_IMPORTED_AT = time.perf_counter()
+
+
+def process_age_ms() -> float:
+    """Milliseconds since this process started (Linux: from /proc; elsewhere: since import)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        start_ticks = int(fields[19])
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        return (uptime - start_ticks / os.sysconf("SC_CLK_TCK")) * 1000
+    except (OSError, ValueError, IndexError):
+        return (time.perf_counter() - _IMPORTED_AT) * 1000
+
+
+def resident_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1024 / 1024
+
+
+# ---- logging and crashes -------------------------------------------------------------------
+
+
+def log_file() -> Path:
+    return log_dir() / "gloss.log"
+
+
+def setup_logging() -> None:
+    root = logging.getLogger("gloss")
+    root.setLevel(logging.INFO)
+    try:
+        log_file().parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            log_file(), maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    qt_log = logging.getLogger("gloss.qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def on_qt_message(kind: QtMsgType, _context: object, message: str) -> None:
+        qt_log.log(levels.get(kind, logging.WARNING), message)
+
+    qInstallMessageHandler(on_qt_message)
+
+
+def install_crash_handler() -> None:
+    """Unexpected exceptions: logged, then shown in a dialog; the window keeps running."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        details = "".join(traceback.format_exception(kind, error, tb))
+        log.error("unexpected error:\n%s", details)
+        if isinstance(error, GlossError):
+            QMessageBox.warning(None, APP_NAME, str(error))
+            return
+        from reader.gui.dialogs.crash import CrashDialog
+
+        CrashDialog(details, log_file()).exec()
+
+    sys.excepthook = hook
+
+
+# ---- opening the library -------------------------------------------------------------------
+
+
+def open_writer(path: Path, *, first_start: bool) -> Library:
+    """Runs on the DB thread: start-up checks, then the demo library on a first start."""
+    library = Library.open(path)
+    if first_start:
+        try:
+            from reader.core.demo import load_demo
+        except ImportError:
+            log.warning("the demo library is not available in this build")
+        else:
+            try:
+                load_demo(library)
+            except GlossError as e:
+                log.warning("could not load the demo library: %s", e)
+    return library
+
+
+def explain_open_error(error: BaseException) -> str:
+    if isinstance(error, SchemaTooNewError):
+        return str(error)
+    if isinstance(error, CorruptLibraryError):
+        moved = f"\n\nThe damaged file was moved to:\n{error.moved_to}" if error.moved_to else ""
+        return f"{error}{moved}\n\nYour backups are in the “backups” folder beside the library."
+    if isinstance(error, GlossError):
+        return str(error)
+    return f"The library could not be opened: {error!r}"
+
+
+def settings_path() -> Path:
+    override = os.environ.get(SETTINGS_ENV)
+    return Path(override) if override else default_settings_path()
+
+
+# ---- the entry point -----------------------------------------------------------------------
+
+
+def run_app(library: str | None, *, startup_report: bool = False) -> int:
+    """``gloss`` with no command. Returns the process exit status."""
+    path = resolve_library_path(library)
+    first_start = not path.exists() or path.stat().st_size == 0
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gloss"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setStyle("Fusion")
+    if not startup_report:
+        setup_logging()
+        install_crash_handler()
+    tasks = TaskManager(lambda: open_writer(path, first_start=first_start))
+    app.setWindowIcon(resources.app_icon())
+    error = tasks.wait_until_open()
+    if error is not None:
+        tasks.shutdown()
+        message = explain_open_error(error)
+        if startup_report:
+            sys.stderr.write(f"gloss: {message}\n")
+        else:
+            QMessageBox.critical(None, APP_NAME, message)
+        return 1
+    try:
+        reader = Library.open(path, readonly=True)
+    except GlossError as e:
+        tasks.shutdown()
+        QMessageBox.critical(None, APP_NAME, explain_open_error(e))
+        return 1
+
+    from reader.gui.main_window import MainWindow
+
+    window = MainWindow(tasks, reader, SettingsStore(settings_path()))
+    window.restore_state()
+    window.show()
+    if startup_report:
+        QTimer.singleShot(0, lambda: _report_when_idle(window, app))
+    try:
+        return app.exec()
+    finally:
+        tasks.shutdown()
+        reader.close()
+
+
+def _report_when_idle(window: object, app: QApplication) -> None:
+    """Paint the article list now, let pending events run, then print the numbers and quit."""
+    from reader.gui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    window.articles_pane.table.viewport().repaint()
+    app.processEvents()
+    report = {
+        "interactive_ms": round(process_age_ms(), 1),
+        "rss_mb": round(resident_mb(), 1),
+        "articles_loaded": window.articles_model.loaded_count(),
+        "feeds": len(window.reader.list_feeds()),
+    }
+    sys.stdout.write(json.dumps(report) + "\n")
+    sys.stdout.flush()
+    window.close()
+    app.quit()

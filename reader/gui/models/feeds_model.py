@@ -1,0 +1,379 @@
+"""The feeds tree: smart views on top, then folders and feeds, with unread counts.
+
+The model holds plain nodes rebuilt from ``Library.list_folders``/``list_feeds``. When the tree's
+shape is unchanged (the usual case after a refresh or a mark-read), only the changed rows emit
+``dataChanged``, so selection and expansion survive. Drag and drop only *asks* for a move
+(``move_requested``); the tree changes when the library's ``Changes`` come back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont, QIcon
+
+from reader.core.types import ArticleFilter, Feed, FeedId, FeedStatus, Folder, FolderId
+
+Index = QModelIndex | QPersistentModelIndex
+FEED_MIME = "application/x-gloss-feed-id"
+
+
+class NodeKind(Enum):
+    SMART = "smart"
+    FOLDER = "folder"
+    FEED = "feed"
+
+
+class SmartView(Enum):
+    ALL = ("all", "All Articles", "inbox")
+    UNREAD = ("unread", "Unread", "unread")
+    STARRED = ("starred", "Starred", "star")
+    TODAY = ("today", "Today", "today")
+    HIGHLIGHTED = ("highlighted", "Highlighted", "highlight")
+
+    @property
+    def key(self) -> str:
+        return self.value[0]
+
+    @property
+    def label(self) -> str:
+        return self.value[1]
+
+    @property
+    def icon_name(self) -> str:
+        return self.value[2]
+
+
+UNREAD_ROLE = Qt.ItemDataRole.UserRole + 1
+KEY_ROLE = (
+    Qt.ItemDataRole.UserRole + 2
+)  # "smart:all", "folder:3", "feed:12": stable across rebuilds
+ERROR_ROLE = Qt.ItemDataRole.UserRole + 3
+KIND_ROLE = Qt.ItemDataRole.UserRole + 4
+
+
+@dataclass(eq=False)
+class Node:
+    kind: NodeKind
+    key: str
+    title: str
+    parent: Node | None = None
+    children: list[Node] = field(default_factory=list)
+    unread: int = 0
+    smart: SmartView | None = None
+    feed: Feed | None = None
+    folder: Folder | None = None
+
+    def row(self) -> int:
+        return self.parent.children.index(self) if self.parent is not None else 0
+
+    def shape(self) -> tuple[object, ...]:
+        return (self.key, tuple(c.shape() for c in self.children))
+
+
+def local_midnight_utc(now: dt.datetime | None = None) -> dt.datetime:
+    """Start of today on the user's clock, in UTC (rule 5: local only on screen)."""
+    local = (now or dt.datetime.now(dt.UTC)).astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+
+
+class FeedsModel(QAbstractItemModel):
+    move_requested = Signal(int, object)  # feed id, folder id or None (top level)
+
+    def __init__(self, icon: Callable[[str], QIcon], error_icon: Callable[[], QIcon]) -> None:
+        super().__init__()
+        self._icon = icon
+        self._error_icon = error_icon
+        self._root = Node(NodeKind.FOLDER, "root", "")
+        self._starred = 0
+
+    # ---- loading --------------------------------------------------------------------------
+
+    def load(self, folders: Sequence[Folder], feeds: Sequence[Feed], starred: int = 0) -> None:
+        root = self._build(folders, feeds)
+        self._starred = starred
+        if root.shape() == self._root.shape():
+            self._copy_data(self._root, root)
+            return
+        self.beginResetModel()
+        self._root = root
+        self.endResetModel()
+
+    def set_counts(self, counts: dict[FeedId, int], starred: int | None = None) -> None:
+        """New unread counts without touching the tree's shape."""
+        if starred is not None:
+            self._starred = starred
+        self._update_counts(self._root, counts)
+        self._notify_smart()
+
+    def _build(self, folders: Sequence[Folder], feeds: Sequence[Feed]) -> Node:
+        root = Node(NodeKind.FOLDER, "root", "")
+        for view in SmartView:
+            root.children.append(
+                Node(NodeKind.SMART, f"smart:{view.key}", view.label, parent=root, smart=view)
+            )
+        folder_nodes: dict[FolderId, Node] = {
+            f.id: Node(NodeKind.FOLDER, f"folder:{f.id}", f.name, folder=f) for f in folders
+        }
+        for f in folders:
+            node = folder_nodes[f.id]
+            parent = folder_nodes.get(f.parent_id) if f.parent_id is not None else None
+            node.parent = parent or root
+        # attach folders in a stable order: by name, case-insensitively
+        for f in sorted(folders, key=lambda f: f.name.casefold()):
+            node = folder_nodes[f.id]
+            assert node.parent is not None
+            node.parent.children.append(node)
+        for feed in sorted(feeds, key=lambda f: f.title.casefold()):
+            parent = folder_nodes.get(feed.folder_id) if feed.folder_id is not None else None
+            owner = parent or root
+            owner.children.append(
+                Node(
+                    NodeKind.FEED,
+                    f"feed:{feed.id}",
+                    feed.title,
+                    parent=owner,
+                    unread=feed.unread,
+                    feed=feed,
+                )
+            )
+        self._sum_folders(root)
+        return root
+
+    def _sum_folders(self, node: Node) -> int:
+        if node.kind is NodeKind.FEED:
+            return node.unread
+        total = sum(self._sum_folders(c) for c in node.children if c.kind is not NodeKind.SMART)
+        node.unread = total
+        return total
+
+    def _copy_data(self, old: Node, new: Node) -> None:
+        changed = (
+            old.title != new.title
+            or old.unread != new.unread
+            or old.feed != new.feed
+            or old.folder != new.folder
+        )
+        old.title, old.unread, old.feed, old.folder = new.title, new.unread, new.feed, new.folder
+        if changed and old is not self._root:
+            index = self.createIndex(old.row(), 0, old)
+            self.dataChanged.emit(index, index)
+        for a, b in zip(old.children, new.children, strict=True):
+            self._copy_data(a, b)
+        if old is self._root:
+            self._notify_smart()
+
+    def _update_counts(self, node: Node, counts: dict[FeedId, int]) -> int:
+        if node.kind is NodeKind.SMART:
+            return 0
+        if node.kind is NodeKind.FEED:
+            assert node.feed is not None
+            value = counts.get(node.feed.id, 0)
+        else:
+            value = sum(self._update_counts(c, counts) for c in node.children)
+        if value != node.unread:
+            node.unread = value
+            if node is not self._root:
+                index = self.createIndex(node.row(), 0, node)
+                self.dataChanged.emit(index, index, [UNREAD_ROLE, Qt.ItemDataRole.DisplayRole])
+        return value
+
+    def _notify_smart(self) -> None:
+        count = len(SmartView)
+        self.dataChanged.emit(self.index(0, 0), self.index(count - 1, 0))
+
+    # ---- lookups --------------------------------------------------------------------------
+
+    def index_for_key(self, key: str) -> QModelIndex:
+        def walk(node: Node) -> Node | None:
+            for child in node.children:
+                if child.key == key:
+                    return child
+                found = walk(child)
+                if found is not None:
+                    return found
+            return None
+
+        node = walk(self._root)
+        return QModelIndex() if node is None else self.createIndex(node.row(), 0, node)
+
+    def node(self, index: Index) -> Node | None:
+        if not index.isValid():
+            return None
+        node = index.internalPointer()
+        return node if isinstance(node, Node) else None
+
+    def total_unread(self) -> int:
+        return self._root.unread
+
+    def filter_for(self, index: Index) -> ArticleFilter:
+        """The article list a click on this row shows."""
+        node = self.node(index)
+        if node is None or (node.kind is NodeKind.SMART and node.smart is SmartView.ALL):
+            return ArticleFilter()
+        if node.kind is NodeKind.FEED:
+            assert node.feed is not None
+            return ArticleFilter(feed_ids=(node.feed.id,))
+        if node.kind is NodeKind.FOLDER:
+            assert node.folder is not None
+            return ArticleFilter(folder_id=node.folder.id)
+        return {
+            SmartView.UNREAD: ArticleFilter(unread_only=True),
+            SmartView.STARRED: ArticleFilter(starred_only=True),
+            SmartView.TODAY: ArticleFilter(since=local_midnight_utc()),
+            SmartView.HIGHLIGHTED: ArticleFilter(has_annotations=True),
+        }.get(node.smart, ArticleFilter())  # type: ignore[arg-type]
+
+    # ---- QAbstractItemModel ---------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if column != 0 or row < 0:
+            return QModelIndex()
+        owner = self.node(parent) if parent.isValid() else self._root
+        if owner is None or row >= len(owner.children):
+            return QModelIndex()
+        return self.createIndex(row, 0, owner.children[row])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        node = self.node(index)
+        if node is None or node.parent is None or node.parent is self._root:
+            return QModelIndex()
+        return self.createIndex(node.parent.row(), 0, node.parent)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.column() > 0:
+            return 0
+        owner = self.node(parent) if parent.isValid() else self._root
+        return len(owner.children) if owner is not None else 0
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 1
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        node = self.node(index)
+        if node is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return node.title
+        if role == UNREAD_ROLE:
+            return self._count(node)
+        if role == KEY_ROLE:
+            return node.key
+        if role == KIND_ROLE:
+            return node.kind.value
+        if role == ERROR_ROLE:
+            return self._error(node)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._decoration(node)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(node)
+        if role == Qt.ItemDataRole.FontRole and node.kind is NodeKind.FOLDER:
+            font = QFont()
+            font.setWeight(QFont.Weight.DemiBold)
+            return font
+        return None
+
+    def _count(self, node: Node) -> int:
+        if node.kind is NodeKind.SMART:
+            if node.smart in (SmartView.ALL, SmartView.UNREAD):
+                return self._root.unread
+            if node.smart is SmartView.STARRED:
+                return self._starred
+            return 0
+        return node.unread
+
+    def _error(self, node: Node) -> str | None:
+        if node.feed is not None and node.feed.status is FeedStatus.ERROR:
+            return node.feed.error or "The last refresh failed."
+        return None
+
+    def _decoration(self, node: Node) -> QIcon:
+        if node.kind is NodeKind.SMART:
+            assert node.smart is not None
+            return self._icon(node.smart.icon_name)
+        if node.kind is NodeKind.FOLDER:
+            return self._icon("folder")
+        if self._error(node):
+            return self._error_icon()
+        if node.feed is not None and node.feed.muted:
+            return self._icon("muted")
+        return self._icon("feed")
+
+    def _tooltip(self, node: Node) -> str | None:
+        feed = node.feed
+        if feed is None:
+            return None
+        lines = [feed.title, feed.url]
+        if feed.status is FeedStatus.ERROR:
+            lines.append(f"Last refresh failed: {feed.error or 'unknown reason'}")
+        elif feed.muted:
+            lines.append(feed.error or "Muted: not refreshed.")
+        if feed.last_fetched_at is not None:
+            lines.append(f"Last fetched {feed.last_fetched_at.astimezone():%Y-%m-%d %H:%M}")
+        return "\n".join(lines)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        node = self.node(index)
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if node is None:
+            return Qt.ItemFlag.ItemIsDropEnabled
+        if node.kind is NodeKind.FEED:
+            return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemNeverHasChildren
+        if node.kind is NodeKind.FOLDER:
+            return base | Qt.ItemFlag.ItemIsDropEnabled
+        return base | Qt.ItemFlag.ItemNeverHasChildren
+
+    # ---- drag and drop --------------------------------------------------------------------
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [FEED_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # type: ignore[override]
+        ids = [
+            str(node.feed.id)
+            for node in (self.node(i) for i in indexes)
+            if node is not None and node.feed is not None
+        ]
+        data = QMimeData()
+        data.setData(FEED_MIME, QByteArray(",".join(ids).encode()))
+        return data
+
+    def canDropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        if not data.hasFormat(FEED_MIME):
+            return False
+        node = self.node(parent)
+        return node is None or node.kind is NodeKind.FOLDER
+
+    def dropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        node = self.node(parent)
+        folder_id = node.folder.id if node is not None and node.folder is not None else None
+        raw = bytes(data.data(FEED_MIME).data()).decode()
+        for part in raw.split(","):
+            if part.strip().isdigit():
+                self.move_requested.emit(int(part), folder_id)
+        return False  # the library moves it; the model follows its Changes

@@ -1,0 +1,140 @@
+"""The feeds pane: smart views, folders and feeds; a click chooses what the article list shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QVBoxLayout, QWidget
+
+from reader.core.types import ArticleFilter
+from reader.gui.models.feeds_model import ERROR_ROLE, UNREAD_ROLE, FeedsModel, Node
+from reader.gui.resources import Theme
+from reader.gui.widgets.count_delegate import CountDelegate
+
+
+class FeedsPane(QWidget):
+    # (filter, key of the chosen row): the article list shows this filter
+    selection_changed = Signal(object, str)
+
+    def __init__(self, model: FeedsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.tree = QTreeView(self)
+        self.tree.setObjectName("feedTree")
+        self.tree.setModel(model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setIndentation(14)
+        self.tree.setRootIsDecorated(True)
+        self.tree.setAnimated(False)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.setDragEnabled(True)
+        self.tree.setAcceptDrops(True)
+        self.tree.setDropIndicatorShown(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.setFrameShape(QTreeView.Shape.NoFrame)
+        self.delegate = CountDelegate(UNREAD_ROLE, ERROR_ROLE, self.tree)
+        self.tree.setItemDelegate(self.delegate)
+        self.tree.selectionModel().selectionChanged.connect(self._on_selection)
+        model.modelAboutToBeReset.connect(self._remember_selection)
+        model.modelReset.connect(self._restore_selection)
+        self._context_actions: Sequence[QAction | None] = ()
+        self._pending_key: str | None = None
+        self._expanded: set[str] = set()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tree)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.delegate.set_colours(theme.badge, theme.badge_text, theme.error)
+        self.tree.viewport().update()
+
+    def set_context_actions(self, actions: Sequence[QAction | None]) -> None:
+        self._context_actions = actions
+
+    # ---- selection ------------------------------------------------------------------------
+
+    def selected_node(self) -> Node | None:
+        indexes = self.tree.selectionModel().selectedIndexes()
+        return self.model.node(indexes[0]) if indexes else None
+
+    def selected_key(self) -> str | None:
+        node = self.selected_node()
+        return node.key if node is not None else None
+
+    def current_filter(self) -> ArticleFilter:
+        indexes = self.tree.selectionModel().selectedIndexes()
+        return self.model.filter_for(indexes[0]) if indexes else ArticleFilter()
+
+    def select_key(self, key: str) -> bool:
+        index = self.model.index_for_key(key)
+        if not index.isValid():
+            return False
+        parent = index.parent()
+        while parent.isValid():
+            self.tree.expand(parent)
+            parent = parent.parent()
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
+        return True
+
+    def expanded_keys(self) -> list[str]:
+        keys: list[str] = []
+
+        def walk(parent: QModelIndex) -> None:
+            for row in range(self.model.rowCount(parent)):
+                index = self.model.index(row, 0, parent)
+                if self.tree.isExpanded(index):
+                    keys.append(str(index.data(Qt.ItemDataRole.UserRole + 2)))
+                walk(index)
+
+        walk(QModelIndex())
+        return keys
+
+    def expand_keys(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            index = self.model.index_for_key(key)
+            if index.isValid():
+                self.tree.expand(index)
+
+    def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._pending_key is not None:
+            return  # a model reset is in progress; the restore emits once
+        indexes = selected.indexes()
+        if indexes:
+            node = self.model.node(indexes[0])
+            self.selection_changed.emit(self.model.filter_for(indexes[0]), node.key if node else "")
+
+    def _remember_selection(self) -> None:
+        self._pending_key = self.selected_key() or ""
+        self._expanded = set(self.expanded_keys())
+
+    def _restore_selection(self) -> None:
+        key, self._pending_key = self._pending_key, None
+        self.expand_keys(sorted(self._expanded))
+        if key and not self.select_key(key):
+            self.select_key("smart:all")
+
+    # ---- context menu ---------------------------------------------------------------------
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.tree.indexAt(pos)
+        if not index.isValid():
+            return
+        self.tree.setCurrentIndex(index)
+        menu = QMenu(self)
+        node = self.model.node(index)
+        for action in self._context_actions:
+            if action is None:
+                menu.addSeparator()
+                continue
+            feed_only = action.objectName() in ("move_selected", "feed_properties")
+            if feed_only and (node is None or node.feed is None):
+                continue
+            menu.addAction(action)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
