@@ -113,11 +113,6 @@ def test_library_from_a_newer_gloss_is_refused_byte_for_byte(
     assert fingerprint(library_path)[:2] == (digest, mtime)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inspect_existing reads a WAL-mode file with mode=ro, which creates -wal and -shm; "
-    "db.py needs the immutable=1 inspection described in the maintenance report",
-)
 @pytest.mark.parametrize("newer", ["user_version", "unknown_migration"])
 def test_refusing_a_newer_library_creates_no_wal_files(library_path: Path, newer: str) -> None:
     make_newer_library(library_path, newer)

@@ -39,6 +39,20 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     return conn
 
 
+def _connect_untouched(path: Path) -> sqlite3.Connection:
+    """Read a file we may have to refuse without creating its ``-wal`` or ``-shm``.
+
+    A read-only connection to a WAL-mode file still creates both companions. When neither
+    exists no one has the file open (SQLite removes them on the last close), so the main file
+    is the whole truth and ``immutable=1`` reads it without them.
+    """
+    companions_exist = any(p.exists() for p in library_file_set(path)[1:])
+    query = "?mode=ro" if companions_exist else "?mode=ro&immutable=1"
+    return sqlite3.connect(
+        path.resolve().as_uri() + query, uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+    )
+
+
 def _apply_pragmas(db: Database, *, readonly: bool) -> None:
     db.execute("PRAGMA foreign_keys = ON")
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -60,7 +74,7 @@ def inspect_existing(path: Path) -> None:
         return  # an empty file is a new library
     if header != SQLITE_HEADER:
         raise NotALibraryError(f"{path} is not a Gloss library (it is not an SQLite database).")
-    conn = _connect(path, readonly=True)
+    conn = _connect_untouched(path)
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         user_version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -93,7 +107,7 @@ def inspect_existing(path: Path) -> None:
 
 
 def has_pending_migrations(path: Path) -> bool:
-    conn = _connect(path, readonly=True)
+    conn = _connect_untouched(path)
     try:
         return int(conn.execute("PRAGMA user_version").fetchone()[0]) < schema_version()
     finally:
@@ -118,6 +132,9 @@ def open_database(path: Path, *, readonly: bool = False, migrate: bool = True) -
             raise StorageError(f"Cannot create the folder for the library {path}: {e}") from e
     try:
         conn = _connect(path, readonly=readonly)
+    except sqlite3.DatabaseError as e:
+        raise StorageError(f"Cannot open the library {path}: {e}") from e
+    try:
         db = Database(conn, execute_plugins=False)
         _apply_pragmas(db, readonly=readonly)
         if not readonly:
@@ -126,8 +143,11 @@ def open_database(path: Path, *, readonly: bool = False, migrate: bool = True) -
                     db.execute("PRAGMA journal_mode = WAL")
             if migrate:
                 migrations.apply(db)
-    except sqlite3.DatabaseError as e:
-        raise StorageError(f"Cannot open the library {path}: {e}") from e
+    except BaseException as e:
+        conn.close()  # a file left open cannot be moved aside on Windows
+        if isinstance(e, sqlite3.DatabaseError):
+            raise StorageError(f"Cannot open the library {path}: {e}") from e
+        raise
     return db
 
 
