@@ -35,12 +35,13 @@ from reader.core.refresh import FeedOutcome, RefreshRun
 from reader.core.storage import annotations as annotation_store
 from reader.core.storage import articles as article_store
 from reader.core.storage import feeds as feed_store
-from reader.core.storage import maintenance
+from reader.core.storage import maintenance, window_queries
 from reader.core.storage.db import open_database, sqlite_error_message
 from reader.core.storage.sql import execute, scalar
 from reader.core.timeutil import from_db, to_db, utcnow
 from reader.core.types import (
     AddFeedResult,
+    Article,
     ArticleCursor,
     ArticleDetail,
     ArticleFilter,
@@ -92,12 +93,14 @@ class Library:
         *,
         make_fetcher: Callable[[], Fetcher] = Fetcher,
         refresh_interval: dt.timedelta = DEFAULT_REFRESH_INTERVAL,
+        readonly: bool = False,
     ) -> None:
         self.path = path
         self._db = db
         self._make_fetcher = make_fetcher
         self.refresh_interval = max(refresh_interval, MIN_REFRESH_INTERVAL)
         self._pool: ParsePool | None = None
+        self._readonly = readonly
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -105,17 +108,17 @@ class Library:
     def open(cls, path: Path, *, readonly: bool = False, check: bool = True) -> Library:
         """Open for writing after the start-up checks, or read-only (a GUI reader connection)."""
         if readonly:
-            db = open_database(path, readonly=True)
-        elif check:
-            db = maintenance.open_checked(path)
-        else:
-            db = open_database(path)
+            return cls(path, open_database(path, readonly=True), readonly=True)
+        db = maintenance.open_checked(path) if check else open_database(path)
         return cls(path, db)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if not self._readonly:
+            with contextlib.suppress(sqlite3.Error):
+                maintenance.mark_clean_close(self._db)
         self._db.close()
 
     def __enter__(self) -> Library:
@@ -517,8 +520,11 @@ class Library:
         moved_from = None
         new_url = fetch.permanent_redirect_to
         # H1/H2: follow a permanent move only when every hop was permanent AND it parsed.
-        moving = new_url and new_url != state.url
-        if moving and feed_store.find_feed_by_url(self._db, new_url) is None:
+        if (
+            new_url
+            and new_url != state.url
+            and feed_store.find_feed_by_url(self._db, new_url) is None
+        ):
             columns["url"] = new_url
             execute(
                 self._db,
@@ -653,3 +659,28 @@ class Library:
                 yield self._db
         except sqlite3.Error as e:
             raise StorageError(sqlite_error_message(e)) from e
+
+    # ---- added for the window ----
+
+    def get_articles(self, article_ids: Iterable[ArticleId]) -> list[Article]:
+        """The listed articles that still exist (the window re-reads rows a change touched)."""
+        return window_queries.articles_by_id(self._db, list(article_ids))
+
+    def starred_count(self) -> int:
+        return window_queries.starred_count(self._db)
+
+    def list_articles_sorted(
+        self,
+        flt: ArticleFilter | None,
+        *,
+        sort: str,
+        descending: bool = False,
+        after: window_queries.SortedCursor | None = None,
+        limit: int = 100,
+    ) -> tuple[list[Article], window_queries.SortedCursor | None]:
+        """A page ordered by ``sort`` ("title" or "feed"), keyset-paged like ``list_articles``."""
+        if sort not in window_queries.SORT_EXPRESSIONS:
+            raise GlossError(f"Articles cannot be sorted by {sort!r}.")
+        return window_queries.list_articles_sorted(
+            self._db, flt or ArticleFilter(), sort, descending, after, limit
+        )
