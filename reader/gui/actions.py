@@ -108,6 +108,11 @@ TOOLBAR: tuple[str | None, ...] = (
 )  # fmt: skip
 
 
+def plain_text(spec: ActionSpec) -> str:
+    """The action's text without mnemonics ("&&" is a literal ampersand)."""
+    return spec.text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
 def effective_shortcuts(spec: ActionSpec, overrides: Mapping[str, str]) -> tuple[str, ...]:
     """A user override (``;``-separated sequences; empty unbinds) replaces the defaults."""
     if spec.name not in overrides:
@@ -159,7 +164,7 @@ def shortcuts_sheet_html(actions: Mapping[str, QAction]) -> str:
                 f"<b>{html.escape(s.toString(QKeySequence.SequenceFormat.NativeText))}</b>"
                 for s in action.shortcuts()
             )
-            label = html.escape(spec.text.replace("&&", "\0").replace("&", "").replace("\0", "&"))
+            label = html.escape(plain_text(spec))
             rows.append(f"<tr><td style='padding-right:18px'>{keys}</td><td>{label}</td></tr>")
         if rows:
             parts.append(f"<tr><td colspan='2'><h3>{menu}</h3></td></tr>")

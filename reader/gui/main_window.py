@@ -821,6 +821,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        self._mark_read_timer.stop()
-        self._auto_refresh.stop()
+        for timer in (self._mark_read_timer, self._auto_refresh, self._counts_timer):
+            timer.stop()
+        # late results from the writer thread must not reach panes that are going away
+        self.tasks.changes_applied.disconnect(self._on_changes)
+        self.tasks.error_reported.disconnect(self.show_error)
         super().closeEvent(event)
