@@ -70,7 +70,7 @@ def add_highlight(path: Path, article_id: ArticleId, quote: str, note: str | Non
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with sqlite3.connect(path) as conn:
         conn.execute(
-            "INSERT INTO highlights (uuid, article_id, quote, start, \"end\", color, note, "
+            'INSERT INTO highlights (uuid, article_id, quote, start, "end", color, note, '
             "created_at, updated_at) VALUES (?, ?, ?, 0, ?, 'green', ?, ?, ?)",
             [str(uuid.uuid4()), article_id, quote, len(quote), note, now, now],
         )

@@ -105,13 +105,16 @@ def test_article_list_sorts_by_title_across_pages(tmp_path: Path) -> None:
 
 
 def test_article_rows_follow_changes_from_the_writer(tmp_path: Path, sample_library: Path) -> None:
-    with Library.open(sample_library) as writer, Library.open(sample_library, readonly=True) as reader:
+    with (
+        Library.open(sample_library) as writer,
+        Library.open(sample_library, readonly=True) as reader,
+    ):
         model = ArticlesModel(reader, QIcon())
         model.show(ArticleFilter(unread_only=True))
         article = model.article(0)
         assert article is not None and not article.read
         bold = model.index(0, TITLE).data(Qt.ItemDataRole.FontRole)
-        assert bold is not None and bold.bold() or bold.weight() > 500
+        assert (bold is not None and bold.bold()) or bold.weight() > 500
         changes = writer.set_read([article.id])
         model.apply_changes(changes)
         updated = model.article(0)

@@ -20,7 +20,13 @@ from tests.support.feeds import RSS_HEADERS, Item, rss
 from tests.support.http_server import Route, ScriptedServer
 
 
-def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, text: str = "", mods=Qt.KeyboardModifier.NoModifier) -> None:
+def press(
+    qtbot: QtBot,
+    window: MainWindow,
+    key: Qt.Key,
+    text: str = "",
+    mods=Qt.KeyboardModifier.NoModifier,
+) -> None:
     window.activateWindow()
     target = QApplication.focusWidget() or window.articles_pane.table
     qtbot.keyClick(target, key, mods)
