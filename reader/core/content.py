@@ -182,18 +182,29 @@ _NON_NESTING_TAGS = frozenset(
 )  # fmt: skip
 
 
+_FOREIGN_ROOTS = frozenset({"svg", "math"})
+
+
 def _nesting_depth_exceeds(html: str, limit: int) -> bool:
-    """A linear, forgiving estimate of the parser's stack depth; only needs to catch the absurd."""
+    """A linear, forgiving estimate of the parser's stack depth; only needs to catch the absurd.
+
+    ``<div/>`` opens a div in HTML (the slash is ignored), so a self-closing slash counts only
+    inside ``<svg>`` and ``<math>``, where it really closes the element.
+    """
     depth = 0
+    foreign = 0
     for match in _TAG_RE.finditer(html):
         closing, name, self_closing = match.groups()
         name = name.lower()
-        if name in _NON_NESTING_TAGS or self_closing:
+        if name in _NON_NESTING_TAGS or (self_closing and foreign):
             continue
         if closing:
             depth = max(depth - 1, 0)
-        else:
+            if name in _FOREIGN_ROOTS:
+                foreign = max(foreign - 1, 0)
+        elif not (self_closing and name in _FOREIGN_ROOTS):
             depth += 1
+            foreign += name in _FOREIGN_ROOTS
             if depth > limit:
                 return True
     return False
@@ -209,16 +220,15 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 
 
-def _flatten_to_text(html: str) -> str:
+def _strip_tags(html: str) -> str:
     """Tags out, text kept, block boundaries as blank lines: linear in the input whatever it is."""
 
     def replace(match: re.Match[str]) -> str:
-        name = _TAG_RE.fullmatch(match.group(0))
-        if name is not None and name.group(2).lower() in _BLOCK_TAGS:
+        tag = _TAG_RE.fullmatch(match.group(0))
+        name = tag.group(2).lower() if tag is not None else ""
+        if name in _BLOCK_TAGS:
             return "\n\n"
-        if name is not None and name.group(2).lower() == "br":
-            return "\n"
-        return ""
+        return "\n" if name == "br" else ""
 
     return html_lib.unescape(_ANY_TAG_RE.sub(replace, html))
 
@@ -235,7 +245,7 @@ def sanitize_html(html: str, base_url: str | None) -> str:
     if not html.strip():
         return ""
     if len(html) > MAX_HTML_CHARS or _nesting_depth_exceeds(html, MAX_NESTING_DEPTH):
-        return html_from_text(_flatten_to_text(html))
+        return html_from_text(_strip_tags(html))
     cleaned = nh3.clean(
         html,
         tags=set(_ALLOWED_TAGS),
@@ -278,12 +288,8 @@ def plain_text(html_or_text: str, *, html: bool = True, max_chars: int | None = 
     if max_chars is not None:
         s = s[: max_chars * 4]
     s = strip_control_chars(s)
-    if html:
-        if "<" in s:
-            s = _ANY_TAG_RE.sub(" ", s)
-        if "&" in s:
-            s = html_lib.unescape(s)
-            s = strip_control_chars(s)  # &#0; and friends decode to controls
+    if html and ("<" in s or "&" in s):
+        s = strip_control_chars(_strip_tags(s))  # &#0; and friends decode to controls
     s = _INVISIBLE_RE.sub("", s)
     s = _fold_whitespace(s)
     if max_chars is not None and len(s) > max_chars:

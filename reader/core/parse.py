@@ -14,7 +14,8 @@ How feedparser is used, and why (reliability.md §0 items 1–2, §1.1):
   be a local path would be read from disk; given a ``str`` it may fetch it as a URL.
 - ``sanitize_html`` and ``resolve_relative_uris`` are off: its sanitizer is bypassable and its URL
   resolver lets ``javascript:`` through, so ``content.sanitize_html`` (nh3) does both, once.
-  Turning them off also makes feedparser about a third faster (measured on a 2,000-entry feed).
+  With both off feedparser itself runs 2.7× faster (0.57 s instead of 1.53 s on a 2.9 MB,
+  2,000-entry feed).
 - No ``Content-Location`` header is passed: feedparser would resolve RSS guids against it, so an
   entry's guid (its identity) would change whenever the feed's URL does. Links are resolved here
   against ``url`` instead, and against an ``xml:base`` only when that is itself http(s).
@@ -609,8 +610,14 @@ def _parse_job(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
 
 
 def _memory_message(limit_mb: int) -> str:
+    return f"The feed needed more than {limit_mb} MB to parse; the feed was skipped."
+
+
+def _died_message(limit_mb: int) -> str:
+    """A worker that vanished mid-job: over its address-space limit (native code aborts), or a
+    crash in a C extension. We cannot tell which, so say both."""
     return (
-        f"The feed needed more than {limit_mb:,} MB to parse (or crashed the parser); "
+        f"The feed needed more than {limit_mb} MB to parse, or crashed the parser; "
         "the feed was skipped."
     )
 
@@ -662,7 +669,8 @@ def _worker_main(conn: Connection, job: ParseJob, memory_limit_mb: int) -> None:
         try:
             conn.send(reply)
         except MemoryError:
-            conn.send(("error", _memory_message(memory_limit_mb), True))
+            with contextlib.suppress(Exception):
+                conn.send(("error", _memory_message(memory_limit_mb), True))
             return
         except (EOFError, OSError):
             return
@@ -902,7 +910,7 @@ class ParsePool:
             worker.retiring = True
         if worker.retiring or not worker.process.is_alive():
             was_ready = worker.ready
-            self._finish(worker, ParseError(_memory_message(self.memory_limit_mb)))
+            self._finish(worker, ParseError(_died_message(self.memory_limit_mb)))
             self._retire(worker)
             if not was_ready:
                 self._worker_failed_to_start()

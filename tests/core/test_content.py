@@ -276,6 +276,20 @@ def test_deep_stack_with_many_blocks_is_flattened_f6() -> None:
     assert_safe_html(out)
 
 
+@pytest.mark.timeout(30)
+def test_self_closing_divs_count_as_nesting_f6() -> None:
+    # HTML ignores the slash: 30k "<div/>" are 30k nested divs (quadratic in nh3).
+    out = sanitize_html("<div/>" * 30_000 + "x", BASE)
+    assert out == "<p>x</p>"
+
+
+def test_self_closing_svg_elements_do_not_count_as_nesting() -> None:
+    chart = "<svg>" + '<circle r="1"/>' * 2_000 + "</svg>"
+    assert sanitize_html(f"<p><b>before</b></p>{chart}<p>after</p>", BASE) == (
+        "<p><b>before</b></p><p>after</p>"
+    )
+
+
 def test_moderate_nesting_keeps_its_markup() -> None:
     html = "<blockquote>" * 100 + "<em>quoted</em>" + "</blockquote>" * 100
     out = sanitize_html(html, BASE)
@@ -443,6 +457,10 @@ def test_plain_text_strips_tags_decodes_entities_and_folds_whitespace() -> None:
     assert plain_text("  The <code>tee</code>\n command &amp; friends\x00 ") == (
         "The tee command & friends"
     )
+
+
+def test_plain_text_joins_inline_markup_and_separates_blocks() -> None:
+    assert plain_text("wor<b>ds</b> and<br>lines<p>blocks</p>") == "words and lines blocks"
 
 
 def test_plain_text_takes_literal_text_literally() -> None:

@@ -374,6 +374,11 @@ def test_broken_json_says_it_could_not_be_read() -> None:
         )
 
 
+def test_absurdly_nested_json_is_an_error_not_a_crash() -> None:
+    with pytest.raises(ParseError, match="nested too deeply"):
+        parse_feed(b'{"a": ' * 100_000, url="https://e.example/f", content_type=None)
+
+
 def test_broken_xml_with_no_items_is_an_error() -> None:
     with pytest.raises(ParseError, match="not well-formed XML and no item could be read"):
         parse_feed(
