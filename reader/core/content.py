@@ -191,6 +191,8 @@ def _nesting_depth_exceeds(html: str, limit: int) -> bool:
     ``<div/>`` opens a div in HTML (the slash is ignored), so a self-closing slash counts only
     inside ``<svg>`` and ``<math>``, where it really closes the element.
     """
+    if html.count("<") <= limit:
+        return False  # fewer tags than the limit cannot nest deeper than it (the common case)
     depth = 0
     foreign = 0
     for match in _TAG_RE.finditer(html):
@@ -382,12 +384,77 @@ def canonical_text(html: str) -> str:
     Block elements are separated by a blank line ("\\n\\n"), ``<br>`` is "\\n", images are nothing;
     soft hyphens, zero-width and bidi control characters are removed; every other whitespace run
     becomes one space; the result is NFC and trimmed. Input is sanitized HTML (``sanitize_html``).
+
+    Sanitized HTML takes a fast path (a tokenizing regex, work per block rather than per word:
+    about ten times the speed, and it runs for every entry of every refresh); anything it cannot
+    read with certainty goes through the reference walker. Tests hold the two paths equal.
     """
+    fast = _fast_canonical_text(html)
+    if fast is not None:
+        return fast
+    return reference_canonical_text(html)
+
+
+def reference_canonical_text(html: str) -> str:
+    """``canonical_text`` by a full HTML tokenizer: the definition the fast path must match."""
     builder = _CanonicalBuilder()
     walker = _CanonicalWalker(builder)
     walker.feed(html)
     walker.close()
     return builder.result()
+
+
+# A tag as sanitize_html (html5ever's serializer) writes it: a name, attributes with
+# double-quoted values (which may contain ">"), an optional "/". Text never holds a raw "<".
+_SERIALIZED_TAG_RE = re.compile(
+    r'<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*/?>'
+)
+# Marks for block breaks, line breaks and other tags. They are control characters that
+# html.unescape can never produce (it maps &#1; … to ""), so marks and text cannot be confused;
+# inline tags leave a mark too, so "&amp<b>;" does not join into one entity.
+_BLOCK_MARK, _LINE_MARK, _TAG_MARK = "\x01", "\x02", "\x03"
+_MARKS = _BLOCK_MARK + _LINE_MARK + _TAG_MARK
+# What strip_control_chars and _INVISIBLE_RE remove, plus the inline-tag mark, in one pass.
+_DROPPED_RE = re.compile(
+    "[\x00\x03-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+    "\u00ad\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\u061c\ufeff]"
+)
+_BREAK_RUN_RE = re.compile("[\x01\x02]+")
+
+
+def _break_for(match: re.Match[str]) -> str:
+    return "\n\n" if _BLOCK_MARK in match.group(0) else "\n"
+
+
+def _fast_canonical_text(html: str) -> str | None:
+    if "<!" in html or "<?" in html or any(mark in html for mark in _MARKS):
+        return None
+    unreadable = False
+
+    def tag_mark(match: re.Match[str]) -> str:
+        nonlocal unreadable
+        name = match.group(2).lower()
+        if name in _SKIPPED_CONTENT_TAGS:
+            unreadable = True
+        elif name == "br":
+            return _TAG_MARK if match.group(1) else _LINE_MARK
+        elif name in _BLOCK_TAGS:
+            return _BLOCK_MARK
+        return _TAG_MARK
+
+    marked = _SERIALIZED_TAG_RE.sub(tag_mark, html)
+    if unreadable or "<" in marked:
+        return None
+    if "&" in marked:
+        marked = html_lib.unescape(marked)
+    marked = _DROPPED_RE.sub("", marked)
+    # Whitespace runs become one space (str.split: the same Unicode whitespace as \s, in C);
+    # then a space touching a break joins it, and each run of breaks is its strongest one.
+    marked = " ".join(marked.split())
+    for mark in (_BLOCK_MARK, _LINE_MARK):
+        marked = marked.replace(" " + mark, mark).replace(mark + " ", mark)
+    marked = _BREAK_RUN_RE.sub(_break_for, marked).strip("\n")
+    return unicodedata.normalize("NFC", marked)
 
 
 def text_sha256(text: str) -> str:

@@ -475,3 +475,51 @@ def test_plain_text_bounds_its_input_and_output() -> None:
     out = plain_text("a@a." + "a." * 100_000 + "!", html=False, max_chars=500)
     assert len(out) == 500
     assert out.endswith("…")
+
+
+# ---- the fast canonical-text path must equal the reference walker -----------------------------
+
+_FRAGMENT_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<br>", "<br/>", "</br>", "<b>", "</b>", "<li>", "<ul>", "</ul>", "<div>",
+        "</div>", "<pre>", "</pre>", "<h2>", "</h2>", "<td>", "<table>", "<img src='x.png'>",
+        "<a href='/x?a=1&b=2' title='a>b'>", "</a>", " ", "  ", "\n", "\t", "\u00a0", "&nbsp;",
+        "&amp;", "&lt;tag&gt;", "&#1;", "&#x200b;", "\u00ad", "\u200b", "\u202e", "e\u0301",
+        "word", "Wörter", "😀", "a.b", "&", "<", ">", "<!-- c -->", "<script>x</script>",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(_FRAGMENT_PIECES, st.text(max_size=8)), max_size=40))
+def test_fast_canonical_text_equals_the_reference_on_sanitized_html(pieces: list[str]) -> None:
+    sanitized = content.sanitize_html("".join(pieces), "https://example.org/a/")
+    assert content.canonical_text(sanitized) == content.reference_canonical_text(sanitized)
+
+
+@given(st.lists(st.one_of(_FRAGMENT_PIECES, st.text(max_size=8)), max_size=40))
+def test_fast_canonical_text_never_disagrees_even_on_raw_html(pieces: list[str]) -> None:
+    """Unsanitized input may fall back to the walker, but a fast answer is always the same."""
+    raw = "".join(pieces)
+    fast = content._fast_canonical_text(raw)
+    assert fast is None or fast == content.reference_canonical_text(raw)
+
+
+def test_fast_canonical_text_takes_the_fast_path_on_fixture_feeds() -> None:
+    from pathlib import Path
+
+    from reader.core.parse import parse_feed
+
+    feeds = Path(__file__).resolve().parents[1] / "data" / "feeds"
+    checked = 0
+    for path in sorted(feeds.iterdir()):
+        try:
+            parsed = parse_feed(
+                path.read_bytes(), url="https://example.org/feed", content_type=None
+            )
+        except Exception:
+            continue
+        for entry in parsed.entries:
+            assert content.reference_canonical_text(entry.html) == entry.text
+            assert content._fast_canonical_text(entry.html) is not None
+            checked += 1
+    assert checked >= 30
