@@ -254,7 +254,9 @@ class MainWindow(QMainWindow):
         for spec in SPECS.values():
             if spec.icon:
                 self.actions[spec.name].setIcon(resources.icon(spec.icon, theme.text))
-        self.articles_model._star_icon = resources.icon("star-filled", theme.star)
+        self.articles_model.set_icons(
+            resources.icon("star-filled", theme.star), resources.icon("dot", theme.accent)
+        )
         self.articles_model.set_muted_colour(theme.muted)
         self.feeds_pane.set_theme(theme)
         self.annotations_pane.set_theme(theme)

@@ -163,7 +163,7 @@ def article_stylesheet(theme: Theme, font_size: int) -> str:
         "article.css",
         theme,
         font_size=font_size,
-        h1_size=round(font_size * 1.45),
+        h1_size=round(font_size * 1.4),
         h2_size=round(font_size * 1.22),
         h3_size=round(font_size * 1.08),
         small_size=max(10, round(font_size * 0.8)),

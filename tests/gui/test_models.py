@@ -39,7 +39,7 @@ def test_feeds_tree_shows_smart_views_folders_and_counts(
     tech = model.index_for_key(f"folder:{1}")
     assert titles(model, tech) == ["Beta Feed", "Gamma Feed"]
     assert tech.data(UNREAD_ROLE) == 60
-    assert model.index(0, 0).data(UNREAD_ROLE) == 90  # All Articles: every unread
+    assert model.index(1, 0).data(UNREAD_ROLE) == 90  # Unread: every unread article
 
 
 def test_feeds_counts_update_in_place_without_reset(qtbot, sample_library: Path) -> None:

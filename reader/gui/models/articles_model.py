@@ -46,10 +46,17 @@ def format_date(when: dt.datetime, now: dt.datetime | None = None) -> str:
 
 
 class ArticlesModel(QAbstractTableModel):
-    def __init__(self, library: Library, star_icon: QIcon, parent: Any = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        star_icon: QIcon,
+        unread_icon: QIcon | None = None,
+        parent: Any = None,
+    ) -> None:
         super().__init__(parent)
         self._library = library
         self._star_icon = star_icon
+        self._unread_icon = unread_icon or QIcon()
         self._rows: list[Article] = []
         self._row_of: dict[ArticleId, int] = {}
         self._filter = ArticleFilter()
@@ -74,6 +81,9 @@ class ArticlesModel(QAbstractTableModel):
 
     def set_muted_colour(self, colour: str) -> None:
         self._muted = QBrush(QColor(colour))
+
+    def set_icons(self, star: QIcon, unread: QIcon) -> None:
+        self._star_icon, self._unread_icon = star, unread
 
     def show(self, flt: ArticleFilter, order: ListOrder | None = None) -> None:
         """Replace the list with the first page of ``flt``."""
@@ -221,8 +231,10 @@ class ArticlesModel(QAbstractTableModel):
             and self._muted
         ):
             return self._muted
-        if role == Qt.ItemDataRole.DecorationRole and column == STAR and article.starred:
-            return self._star_icon
+        if role == Qt.ItemDataRole.DecorationRole and column == STAR:
+            if article.starred:
+                return self._star_icon
+            return None if article.read else self._unread_icon
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == DATE:
                 return f"{article.sort_at.astimezone():%A %d %B %Y, %H:%M}"

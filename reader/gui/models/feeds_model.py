@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QIcon
 
+from reader.core.demo import is_demo_url
 from reader.core.types import ArticleFilter, Feed, FeedId, FeedStatus, Folder, FolderId
 
 Index = QModelIndex | QPersistentModelIndex
@@ -288,7 +289,7 @@ class FeedsModel(QAbstractItemModel):
 
     def _count(self, node: Node) -> int:
         if node.kind is NodeKind.SMART:
-            if node.smart in (SmartView.ALL, SmartView.UNREAD):
+            if node.smart is SmartView.UNREAD:
                 return self._root.unread
             if node.smart is SmartView.STARRED:
                 return self._starred
@@ -308,7 +309,7 @@ class FeedsModel(QAbstractItemModel):
             return self._icon("folder")
         if self._error(node):
             return self._error_icon()
-        if node.feed is not None and node.feed.muted:
+        if node.feed is not None and node.feed.muted and not is_demo_url(node.feed.url):
             return self._icon("muted")
         return self._icon("feed")
 

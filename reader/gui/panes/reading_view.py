@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QResizeEvent, QTextDocument
+from PySide6.QtGui import QDesktopServices, QImage, QResizeEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from reader.core.image_cache import resolve_cache_url
@@ -134,13 +134,38 @@ class ReadingView(QTextBrowser):
         side = max(24, (width - self._font_size * CHARS_PER_LINE) // 2)
         root = self.document().rootFrame()
         fmt = root.frameFormat()
-        if fmt.leftMargin() == side and fmt.rightMargin() == side:
-            return
-        fmt.setLeftMargin(side)
-        fmt.setRightMargin(side)
-        fmt.setTopMargin(28)
-        fmt.setBottomMargin(48)
-        root.setFrameFormat(fmt)
+        if fmt.leftMargin() != side or fmt.rightMargin() != side:
+            fmt.setLeftMargin(side)
+            fmt.setRightMargin(side)
+            fmt.setTopMargin(28)
+            fmt.setBottomMargin(48)
+            root.setFrameFormat(fmt)
+        self._fit_images()
+
+    def _fit_images(self) -> None:
+        """Shrink images whose ``width`` attribute is wider than the text column."""
+        limit = max(64, self.content_width())
+        block = self.document().begin()
+        while block.isValid():
+            iterator = block.begin()
+            while not iterator.atEnd():
+                fragment = iterator.fragment()
+                fmt = fragment.charFormat()
+                if fmt.isImageFormat():
+                    image = fmt.toImageFormat()
+                    if image.width() > limit:
+                        ratio = limit / image.width()
+                        if image.height() > 0:
+                            image.setHeight(image.height() * ratio)
+                        image.setWidth(limit)
+                        cursor = QTextCursor(self.document())
+                        cursor.setPosition(fragment.position())
+                        cursor.setPosition(
+                            fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor
+                        )
+                        cursor.setCharFormat(image)
+                iterator += 1
+            block = block.next()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

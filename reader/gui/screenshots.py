@@ -1,0 +1,96 @@
+"""Render the main window on the demo library, light and dark, at 1280×800.
+
+    python -m reader.gui.screenshots OUTDIR
+
+Works offscreen (``QT_QPA_PLATFORM=offscreen`` is set when no display is named). Writes
+``gloss-light.png`` and ``gloss-dark.png``; the README shows the copies in resources/screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+SIZE = (1280, 800)
+
+
+def render(out_dir: Path) -> list[Path]:
+    if "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from reader.core.library import Library
+    from reader.gui.app import open_writer
+    from reader.gui.main_window import MainWindow
+    from reader.gui.settings_store import SettingsStore
+    from reader.gui.tasks import TaskManager
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "library.gloss"
+        for theme in ("light", "dark"):
+            settings = SettingsStore(Path(tmp) / f"{theme}.ini")
+            settings.set("theme", theme)
+            settings.set("mark_read_delay_ms", -1)
+            settings.set("refresh_interval_min", 0)
+            first = not path.exists()
+            tasks = TaskManager(lambda first=first: open_writer(path, first_start=first))
+            error = tasks.wait_until_open()
+            if error is not None:
+                raise error
+            reader = Library.open(path, readonly=True)
+            window = MainWindow(tasks, reader, settings)
+            window.restore_state()
+            window.resize(*SIZE)
+            window.show()
+            app.processEvents()
+            _choose_article(window)
+            for _ in range(5):
+                app.processEvents()
+            target = out_dir / f"gloss-{theme}.png"
+            window.grab().save(str(target))
+            written.append(target)
+            window.close()
+            tasks.shutdown()
+            reader.close()
+    return written
+
+
+def _choose_article(window: object) -> None:
+    """Show an article with an image in it, in a list with read and unread rows."""
+    from reader.gui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    window.feeds_pane.tree.expandAll()
+    window.feeds_pane.select_key("smart:all")
+    model = window.articles_model
+    chosen, earliest = 0, None
+    for row in range(model.rowCount()):
+        article = model.article(row)
+        if article is None:
+            continue
+        detail = window.reader.get_article(article.id)
+        at = detail.text.html.find('src="cache:') if detail.text is not None else -1
+        if at >= 0 and (earliest is None or at < earliest):
+            chosen, earliest = row, at
+    window.articles_pane.select_row(max(0, chosen))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m reader.gui.screenshots OUTDIR\n")
+        return 2
+    for path in render(Path(args[0])):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
