@@ -36,6 +36,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new_folder", "New &Folder…", "File", ("Ctrl+Shift+N",), "folder"),
     ActionSpec("import_opml", "&Import Subscriptions (OPML)…", "File", ("Ctrl+I",)),
     ActionSpec("export_opml", "&Export Subscriptions (OPML)…", "File", ("Ctrl+E",)),
+    ActionSpec(
+        "remove_demo", "Remove the &Demo Feeds…", "File", tip="Unsubscribe from the sample feeds"
+    ),
     ActionSpec("quit", "&Quit", "File", ("Ctrl+Q",)),
     # Go
     ActionSpec("next_article", "&Next Article", "Go", ("J",)),

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.atomic import write_atomic
+from reader.core.demo import is_demo_url, remove_demo
 from reader.core.errors import GlossError
 from reader.core.library import Library
 from reader.core.types import (
@@ -184,6 +185,7 @@ class MainWindow(QMainWindow):
                     menu.addAction(self.actions[spec.name])
                     if spec.name in (
                         "export_opml",
+                        "remove_demo",
                         "go_highlighted",
                         "open_original",
                         "font_reset",
@@ -267,9 +269,9 @@ class MainWindow(QMainWindow):
     # ---- loading and changes --------------------------------------------------------------
 
     def reload_feeds(self) -> None:
-        self.feeds_model.load(
-            self.reader.list_folders(), self.reader.list_feeds(), self.reader.starred_count()
-        )
+        feeds = self.reader.list_feeds()
+        self.feeds_model.load(self.reader.list_folders(), feeds, self.reader.starred_count())
+        self.actions["remove_demo"].setEnabled(any(is_demo_url(f.url) for f in feeds))
         self._update_title()
 
     def _update_title(self) -> None:
@@ -563,6 +565,16 @@ class MainWindow(QMainWindow):
             initiator=self,
             on_done=done,
         )
+
+    def remove_demo(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            "Remove the Demo Feeds",
+            "Unsubscribe from the sample feeds in the “Gloss demo” folder?\n\nArticles you "
+            "starred or annotated there are kept.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.tasks.mutate(remove_demo, initiator=self)
 
     def new_folder(self) -> None:
         name, ok = QInputDialog.getText(self, "New Folder", "Folder name:")

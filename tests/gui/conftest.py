@@ -120,7 +120,6 @@ def make_window(
         assert tasks.wait_until_open(10) is None
         reader = Library.open(path, readonly=True)
         window = MainWindow(tasks, reader, store or settings, open_url=opened_urls)
-        qtbot.addWidget(window)
         made.append((window, tasks, reader))
         window.restore_state()
         window.resize(1200, 760)
@@ -137,6 +136,7 @@ def make_window(
             window.close()
         tasks.shutdown()
         reader.close()
+        window.deleteLater()
 
 
 @pytest.fixture

@@ -149,3 +149,26 @@ def test_startup_report_on_a_refused_library_exits_1(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "not a Gloss library" in done.stderr
     assert bogus.read_bytes().startswith(b"not a database")  # untouched
+
+
+def test_first_start_shows_the_demo_library(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "library.gloss"
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "GLOSS_WINDOW_SETTINGS": str(tmp_path / "window.ini"),
+    }
+    command = [sys.executable, "-m", "reader", "--library", str(path), "--startup-report"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["feeds"] >= 3 and report["articles_loaded"] >= 10
+    with Library.open(path, readonly=True) as library:
+        assert all(f.muted and f.folder == "Gloss demo" for f in library.list_feeds())
+    # the second start is not a first start: removing the demo sticks
+    with Library.open(path) as library:
+        from reader.core.demo import remove_demo
+
+        remove_demo(library)
+    again = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert json.loads(again.stdout.strip().splitlines()[-1])["feeds"] == 0
