@@ -257,23 +257,26 @@ class Cli:
                 from tqdm import tqdm
 
                 progress = tqdm(total=len(plan.feed_ids), unit="feed", file=self.err, leave=False)
-            failures: list[RefreshResult] = []
+            noted: list[RefreshResult] = []  # failures and warnings, printed after the bar
             for result in results:
                 tally.add(result)
                 if self.args.json:
                     _print_json(refresh_json(result), self.out)
                     self.out.flush()
-                elif result.outcome is RefreshOutcome.ERROR:
-                    failures.append(result)
+                elif result.outcome is RefreshOutcome.ERROR or result.warning:
+                    noted.append(result)
                 if progress is not None:
                     progress.update(1)
             if progress is not None:
                 progress.close()
             if not self.args.json:
-                titles = {f.id: f.title for f in library.list_feeds()} if failures else {}
-                for failure in failures:
-                    name = titles.get(failure.feed_id, failure.url)
-                    self.out.write(f"failed: {failure.feed_id} {name}: {failure.error}\n")
+                titles = {f.id: f.title for f in library.list_feeds()} if noted else {}
+                for result in noted:
+                    name = titles.get(result.feed_id, result.url)
+                    if result.outcome is RefreshOutcome.ERROR:
+                        self.out.write(f"failed: {result.feed_id} {name}: {result.error}\n")
+                    else:
+                        self.out.write(f"warning: {result.feed_id} {name}: {result.warning}\n")
                 self.out.write(tally.summary(skipped=len(plan.skipped)) + "\n")
         return EXIT_OK
 

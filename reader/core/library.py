@@ -36,7 +36,7 @@ from reader.core.storage import annotations as annotation_store
 from reader.core.storage import articles as article_store
 from reader.core.storage import feeds as feed_store
 from reader.core.storage import maintenance, window_queries
-from reader.core.storage.db import open_database, sqlite_error_message
+from reader.core.storage.db import has_pending_migrations, open_database, sqlite_error_message
 from reader.core.storage.sql import execute, scalar
 from reader.core.timeutil import from_db, to_db, utcnow
 from reader.core.types import (
@@ -534,13 +534,20 @@ class Library:
             )
             moved_from = state.url
         feed_store.update_fetch_state(self._db, state.feed_id, **columns)
+        warning = parsed.warning
+        if stored.rekeyed:
+            note = (
+                f"{len(stored.rekeyed)} article(s) came back under new ids from the publisher; "
+                "Gloss kept them as the same articles (read state, stars and notes kept)."
+            )
+            warning = f"{warning} {note}" if warning else note
         return RefreshResult(
             state.feed_id,
             columns.get("url", state.url),  # type: ignore[arg-type]
             RefreshOutcome.OK,
             new_articles=len(stored.new),
             updated_articles=len(stored.updated),
-            warning=parsed.warning,
+            warning=warning,
             url_changed_from=moved_from,
         )
 
@@ -684,3 +691,15 @@ class Library:
         return window_queries.list_articles_sorted(
             self._db, flt or ArticleFilter(), sort, descending, after, limit
         )
+
+    @staticmethod
+    def readable_now(path: Path) -> bool:
+        """Whether a read-only connection may open before the writer's start-up checks finish.
+
+        True for an existing library at this Gloss's schema version; the window then reads while
+        the checks run, and closes if they fail. False means: wait for the writer.
+        """
+        try:
+            return path.stat().st_size > 0 and not has_pending_migrations(path)
+        except (OSError, sqlite3.Error):
+            return False

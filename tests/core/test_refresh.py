@@ -287,3 +287,52 @@ def test_article_list_pages_by_key(library: Library, http_server: ScriptedServer
     count, _ = library.mark_all_read()
     assert count == 25
     assert library.list_articles(ArticleFilter(unread_only=True)).articles == ()
+
+
+LONG_BODY = "<p>" + " ".join(f"word{i}" for i in range(80)) + "</p>"
+OTHER_BODY = "<p>" + " ".join(f"other{i}" for i in range(80)) + "</p>"
+
+
+def test_guid_migration_keeps_articles_and_their_state(
+    library: Library, http_server: ScriptedServer
+) -> None:
+    """F16: the publisher changes every guid; the reader's articles must not double."""
+    items = [Item("old-1", "Alpha", LONG_BODY), Item("old-2", "Beta", OTHER_BODY)]
+    http_server.routes["/feed"] = Route(body=rss("Example", items), headers=RSS_HEADERS)
+    library.subscribe(http_server.url("/feed"))
+    list(library.refresh())
+    before = {a.title: a for a in library.list_articles().articles}
+    library.set_starred([before["Alpha"].id])
+    library.set_read([before["Beta"].id])
+
+    migrated = [
+        Item("https://new.example/1", "Alpha", LONG_BODY, link="https://example.org/old-1"),
+        Item("https://new.example/2", "Beta", OTHER_BODY, link="https://example.org/old-2"),
+    ]
+    http_server.routes["/feed"] = Route(body=rss("Example", migrated), headers=RSS_HEADERS)
+    [result] = library.refresh()
+    assert result.new_articles == 0
+    assert result.warning and "new ids" in result.warning
+    after = {a.title: a for a in library.list_articles().articles}
+    assert {t: a.id for t, a in after.items()} == {t: a.id for t, a in before.items()}
+    assert after["Alpha"].starred and after["Beta"].read
+
+    # The next refresh sees the new guids as known: nothing new, nothing rekeyed.
+    [again] = library.refresh()
+    assert again.new_articles == 0 and not again.warning
+
+
+def test_same_title_with_different_words_is_a_new_article(
+    library: Library, http_server: ScriptedServer
+) -> None:
+    http_server.routes["/feed"] = Route(
+        body=rss("Example", [Item("w1", "Weekly links", LONG_BODY)]), headers=RSS_HEADERS
+    )
+    library.subscribe(http_server.url("/feed"))
+    list(library.refresh())
+    http_server.routes["/feed"] = Route(
+        body=rss("Example", [Item("w2", "Weekly links", OTHER_BODY)]), headers=RSS_HEADERS
+    )
+    [result] = library.refresh()
+    assert result.new_articles == 1 and not result.warning
+    assert len(library.list_articles().articles) == 2

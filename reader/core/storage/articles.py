@@ -63,6 +63,59 @@ def _to_article(row: Row) -> Article:
 class StoredEntries:
     new: tuple[ArticleId, ...]
     updated: tuple[ArticleId, ...]
+    rekeyed: tuple[ArticleId, ...] = ()  # same article, new id from the publisher (F16)
+
+
+# F16: a publisher that changes every guid (a URL-scheme migration) must not turn a reader's
+# library into duplicates with the notes on the old copies. An unknown entry that matches an
+# article of the same feed which has left the document — same link or title, and the same words —
+# *is* that article: it takes the new key and keeps its id, read state, star and annotations.
+DEDUPE_MIN_WORDS = 48
+DEDUPE_MIN_SIMILARITY = 90.0  # rapidfuzz token_set_ratio, 0–100
+DEDUPE_CANDIDATES = 500  # the feed's newest articles that can be matched
+
+
+def _same_content(old_text: str, new_text: str) -> bool:
+    from rapidfuzz import fuzz
+
+    old_words, new_words = old_text.split(), new_text.split()
+    if min(len(old_words), len(new_words)) < DEDUPE_MIN_WORDS:
+        return False
+    ratio = fuzz.token_set_ratio(" ".join(old_words[:2000]), " ".join(new_words[:2000]))
+    return bool(ratio >= DEDUPE_MIN_SIMILARITY)
+
+
+def _find_renamed(
+    db: Database, feed_id: FeedId, unknown: list[ParsedEntry], document_keys: set[str]
+) -> dict[str, int]:
+    """Map the keys of unknown entries to the id of the article they continue, if any."""
+    links = {e.link for e in unknown if e.link}
+    titles = {e.title for e in unknown if e.title}
+    if not links and not titles:
+        return {}
+    rows = db.conn.execute(
+        "SELECT a.id, a.key, a.link, a.title, t.text FROM articles a "
+        "LEFT JOIN article_texts t ON t.id = a.current_text_id "
+        "WHERE a.feed_id = ? ORDER BY a.sort_at DESC, a.id DESC LIMIT ?",
+        [feed_id, DEDUPE_CANDIDATES],
+    ).fetchall()
+    candidates = [
+        r for r in rows if r[1] not in document_keys and (r[2] in links or r[3] in titles)
+    ]
+    matches: dict[str, int] = {}
+    taken: set[int] = set()
+    for entry in unknown:
+        for article_id, _key, link, title, text in candidates:
+            if article_id in taken:
+                continue
+            same_place = (entry.link is not None and link == entry.link) or (
+                bool(entry.title) and title == entry.title
+            )
+            if same_place and _same_content(text or "", entry.text):
+                matches[entry.key] = article_id
+                taken.add(article_id)
+                break
+    return matches
 
 
 def _insert_text(
@@ -111,6 +164,24 @@ def store_entries(
         )
         for key, article_id, entry_sha, text_id, text_sha in cursor:
             existing[key] = (article_id, entry_sha, text_id, text_sha)
+
+    rekeyed: list[ArticleId] = []
+    unknown = [e for e in entries if e.key not in existing]
+    if unknown:
+        for key, article_id in _find_renamed(db, feed_id, unknown, set(keys)).items():
+            entry = next(e for e in unknown if e.key == key)
+            execute(
+                db,
+                "UPDATE articles SET key = ?, guid = ? WHERE id = ?",
+                [key, entry.guid, article_id],
+            )
+            row = db.conn.execute(
+                "SELECT a.entry_sha256, a.current_text_id, t.text_sha256 FROM articles a "
+                "LEFT JOIN article_texts t ON t.id = a.current_text_id WHERE a.id = ?",
+                [article_id],
+            ).fetchone()
+            existing[key] = (article_id, row[0], row[1], row[2])
+            rekeyed.append(ArticleId(article_id))
 
     new: list[ArticleId] = []
     updated: list[ArticleId] = []
@@ -184,7 +255,7 @@ def store_entries(
                     [current_text_id],
                 )
         updated.append(ArticleId(article_id))
-    return StoredEntries(tuple(new), tuple(updated))
+    return StoredEntries(tuple(new), tuple(updated), tuple(rekeyed))
 
 
 # ---- reading -------------------------------------------------------------------------------
