@@ -162,29 +162,32 @@ def run_app(library: str | None, *, startup_report: bool = False) -> int:
         install_crash_handler()
     tasks = TaskManager(lambda: open_writer(path, first_start=first_start))
     app.setWindowIcon(resources.app_icon())
-    error = tasks.wait_until_open()
-    if error is not None:
-        tasks.shutdown()
-        message = explain_open_error(error)
-        if startup_report:
-            sys.stderr.write(f"gloss: {message}\n")
-        else:
-            QMessageBox.critical(None, APP_NAME, message)
-        return 1
-    try:
-        reader = Library.open(path, readonly=True)
-    except GlossError as e:
-        tasks.shutdown()
-        QMessageBox.critical(None, APP_NAME, explain_open_error(e))
-        return 1
+    # An existing, current library is read while the writer's start-up checks run.
+    reader = _open_reader_early(path) if not first_start else None
+    if reader is None:
+        error = tasks.wait_until_open()
+        if error is not None:
+            return _refuse(tasks, error, startup_report)
+        try:
+            reader = Library.open(path, readonly=True)
+        except GlossError as e:
+            return _refuse(tasks, e, startup_report)
 
     from reader.gui.main_window import MainWindow
 
     window = MainWindow(tasks, reader, SettingsStore(settings_path()))
     window.restore_state()
     window.show()
+
+    def writer_failed(error: BaseException) -> None:
+        """The checks found a problem after the window opened: explain it, then close."""
+        window.hide()
+        _refuse(tasks, error, startup_report, shutdown=False)
+        app.exit(1)
+
+    tasks.run_db(lambda _lib: None, on_error=writer_failed)
     if startup_report:
-        QTimer.singleShot(0, lambda: _report_when_idle(window, app))
+        QTimer.singleShot(0, lambda: _report_when_idle(window, app, tasks))
     try:
         return app.exec()
     finally:
@@ -192,15 +195,41 @@ def run_app(library: str | None, *, startup_report: bool = False) -> int:
         reader.close()
 
 
-def _report_when_idle(window: object, app: QApplication) -> None:
+def _open_reader_early(path: Path) -> Library | None:
+    if not Library.readable_now(path):
+        return None
+    try:
+        return Library.open(path, readonly=True)
+    except GlossError:
+        return None  # the writer's checks will say what is wrong
+
+
+def _refuse(
+    tasks: TaskManager, error: BaseException, startup_report: bool, *, shutdown: bool = True
+) -> int:
+    if shutdown:
+        tasks.shutdown()
+    message = explain_open_error(error)
+    if startup_report:
+        sys.stderr.write(f"gloss: {message}\n")
+    else:
+        QMessageBox.critical(None, APP_NAME, message)
+    return 1
+
+
+def _report_when_idle(window: object, app: QApplication, tasks: TaskManager) -> None:
     """Paint the article list now, let pending events run, then print the numbers and quit."""
     from reader.gui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
     window.articles_pane.table.viewport().repaint()
     app.processEvents()
+    interactive = process_age_ms()
+    if tasks.wait_until_open() is not None:
+        return  # writer_failed reports it and exits
     report = {
-        "interactive_ms": round(process_age_ms(), 1),
+        "interactive_ms": round(interactive, 1),
+        "writer_ready_ms": round(process_age_ms(), 1),
         "rss_mb": round(resident_mb(), 1),
         "articles_loaded": window.articles_model.loaded_count(),
         "feeds": len(window.reader.list_feeds()),

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.atomic import write_atomic
-from reader.core.demo import is_demo_url, remove_demo
+from reader.core.demo import DEMO_FOLDER, is_demo_url, remove_demo
 from reader.core.errors import GlossError
 from reader.core.library import Library
 from reader.core.types import (
@@ -271,7 +271,9 @@ class MainWindow(QMainWindow):
     def reload_feeds(self) -> None:
         feeds = self.reader.list_feeds()
         self.feeds_model.load(self.reader.list_folders(), feeds, self.reader.starred_count())
-        self.actions["remove_demo"].setEnabled(any(is_demo_url(f.url) for f in feeds))
+        self.actions["remove_demo"].setEnabled(
+            any(f.folder == DEMO_FOLDER and is_demo_url(f.url) for f in feeds)
+        )
         self._update_title()
 
     def _update_title(self) -> None:
