@@ -14,6 +14,7 @@ import datetime as dt
 import email.utils
 import hashlib
 import http
+import ipaddress
 import socket
 import ssl
 import urllib.parse
@@ -129,7 +130,9 @@ class Fetcher:
         per_host: int = 2,
         accept: str = DEFAULT_ACCEPT,
         max_concurrent: int = 64,
+        allow_private_redirects: bool = False,
     ) -> None:
+        self._allow_private_redirects = allow_private_redirects
         self._connect_timeout = connect_timeout
         self._total_timeout = total_timeout
         self._max_bytes = max_bytes
@@ -223,6 +226,8 @@ class Fetcher:
                                 f"starting at {check_url(url)}",
                                 status=hop.status,
                             )
+                        if not self._allow_private_redirects:
+                            await _refuse_public_to_private(url, hop.target)
                         seen.add(hop.target)
                         current = hop.target
             except TimeoutError:
@@ -371,6 +376,41 @@ class _Redirect:
 
 
 _LOCATION = "gloss.location"
+
+
+def _is_public_address(address: str) -> bool:
+    """Global unicast: not loopback, private, link-local, shared (CGNAT) or reserved."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
+async def _host_addresses(url: str) -> list[str]:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return []  # the request itself will fail with a clear "host not found"
+    return [str(info[4][0]) for info in infos]
+
+
+async def _refuse_public_to_private(origin: str, target: str) -> None:
+    """H6: a public feed must not bounce Gloss into the user's own network (router pages,
+    local services). Checked after DNS resolution; a feed that lives on a private address
+    (a home server, the tests' 127.0.0.1) may still redirect within it."""
+    origin_addresses = await _host_addresses(origin)
+    if not origin_addresses or not all(_is_public_address(a) for a in origin_addresses):
+        return
+    target_addresses = await _host_addresses(target)
+    if any(not _is_public_address(a) for a in target_addresses):
+        raise FetchError(
+            f"Redirect from a public address to a private one refused: {target}", status=None
+        )
 
 
 async def _take_location(response: httpx.Response) -> None:

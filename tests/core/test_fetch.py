@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from reader import __version__
+from reader.core import fetch as fetch_module
 from reader.core.errors import FetchError, InvalidURLError, RetryLaterError
 from reader.core.fetch import Fetcher, FetchResult, check_url, fetch_one
 from tests.support.http_server import RecordedRequest, Route, ScriptedServer
@@ -699,3 +700,56 @@ def test_one_failing_fetch_does_not_disturb_the_others(http_server: ScriptedServ
     assert isinstance(ok, FetchResult) and ok.body == FEED
     assert isinstance(gone, FetchError) and gone.status == 410
     assert isinstance(silent, FetchError) and "Timed out" in str(silent)
+
+
+# ---- H6: public → private redirects ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:2800:220:1:248:1893:25c8:1946", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.1.1", False),
+        ("172.16.0.5", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("not an address", False),
+    ],
+)
+def test_public_address_classification(address: str, public: bool) -> None:
+    assert fetch_module._is_public_address(address) is public
+
+
+def test_redirect_from_a_public_host_into_a_private_one_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fake, said plainly: no public host is reachable from the tests, so the resolver is made
+    to report a public address for the origin (127.0.0.1) and the truth for the redirect target
+    (localhost). The requests themselves are real."""
+    with ScriptedServer() as origin, ScriptedServer() as inner:
+        inner.routes["/admin"] = Route(body=b"router admin page")
+        origin.routes["/feed"] = Route(
+            301, headers={"Location": f"http://localhost:{inner.port}/admin"}
+        )
+
+        async def resolve(url: str) -> list[str]:
+            return ["127.0.0.1"] if "localhost" in url else ["93.184.216.34"]
+
+        monkeypatch.setattr(fetch_module, "_host_addresses", resolve)
+        with pytest.raises(FetchError, match="public address to a private one"):
+            fetch_one(origin.url("/feed"))
+        assert inner.hits("/admin") == 0
+        # Opting in follows it.
+        result = fetch_one(origin.url("/feed"), allow_private_redirects=True)
+        assert result.body == b"router admin page"
+
+
+def test_private_feeds_may_redirect_within_the_private_network(http_server: ScriptedServer) -> None:
+    http_server.routes["/a"] = Route(302, headers={"Location": "/b"})
+    http_server.routes["/b"] = Route(body=b"<rss/>")
+    assert fetch_one(http_server.url("/a")).body == b"<rss/>"
