@@ -440,6 +440,9 @@ def _open_window(library_arg: str | None, *, startup_report: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # parse workers re-enter here in a frozen bundle
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
