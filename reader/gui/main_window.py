@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -164,6 +164,9 @@ class MainWindow(QMainWindow):
         )
         tasks.changes_applied.connect(self._on_changes)
         tasks.error_reported.connect(self.show_error)
+        hints = QGuiApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):
+            hints.colorSchemeChanged.connect(self._system_scheme_changed)
 
         self.apply_theme(self.theme)
         self.reload_feeds()
@@ -282,7 +285,8 @@ class MainWindow(QMainWindow):
 
     def _on_changes(self, changes: Changes, _initiator: object) -> None:
         known = {n for n in changes.feeds if self.feeds_model.index_for_key(f"feed:{n}").isValid()}
-        if changes.folders or known != set(changes.feeds) or (changes.feeds and not changes.counts):
+        renamed = changes.feeds and not changes.counts and not changes.articles
+        if changes.folders or known != set(changes.feeds) or renamed:
             self.reload_feeds()
         elif changes.counts:
             if self.refreshing is not None:
@@ -292,7 +296,7 @@ class MainWindow(QMainWindow):
             else:
                 self._flush_counts()
         elif changes.articles:
-            self.feeds_model.set_counts(self.reader.unread_counts(), self.reader.starred_count())
+            self.feeds_model.set_starred(self.reader.starred_count())  # a star, not a read
         self.articles_model.apply_changes(changes)
         current = self.reading_view.detail
         if current is not None and (changes.highlights or changes.notes):
@@ -756,6 +760,12 @@ class MainWindow(QMainWindow):
         theme = resources.pick_theme(choice)
         if theme != self.theme:
             self.apply_theme(theme)
+
+    def _system_scheme_changed(self, *_args: object) -> None:
+        if self.settings.get("theme") == "system":
+            theme = resources.pick_theme("system")
+            if theme != self.theme:
+                self.apply_theme(theme)
 
     def _set_preference(self, key: str, value: int) -> None:
         self.settings.set(key, value)

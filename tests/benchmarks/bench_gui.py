@@ -149,6 +149,9 @@ def _refresh_stall(app, window, tasks, feeds: int, QTimer) -> dict[str, float]: 
         while not ids:
             app.processEvents()
             time.sleep(0.01)
+        # as the Add Feed flow does: the new feeds reach the tree before the refresh starts
+        window.reload_feeds()
+        app.processEvents()
         gaps: list[float] = []
         last = [time.perf_counter()]
 

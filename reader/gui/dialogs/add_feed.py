@@ -72,6 +72,7 @@ class AddFeedDialog(QDialog):
         self.status.setWordWrap(True)
         self.candidates = QListWidget(self)
         self.candidates.setMinimumHeight(120)
+        self.candidates.setSpacing(3)
         self.candidates.itemDoubleClicked.connect(lambda _item: self.accept())
         self.candidates.currentItemChanged.connect(lambda *_a: self._update_buttons())
 

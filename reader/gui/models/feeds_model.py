@@ -120,6 +120,11 @@ class FeedsModel(QAbstractItemModel):
         self._update_counts(self._root, counts)
         self._notify_smart()
 
+    def set_starred(self, starred: int) -> None:
+        if starred != self._starred:
+            self._starred = starred
+            self._notify_smart()
+
     def _build(self, folders: Sequence[Folder], feeds: Sequence[Feed]) -> Node:
         root = Node(NodeKind.FOLDER, "root", "")
         for view in SmartView:
