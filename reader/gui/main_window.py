@@ -128,20 +128,20 @@ class MainWindow(QMainWindow):
         self.outer.setSizes([240, 780, 260])
         self.setCentralWidget(self.outer)
 
-        self.actions = build_actions(self, settings.shortcut_overrides())
+        self.named_actions = build_actions(self, settings.shortcut_overrides())
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
         self.feeds_pane.set_context_actions(
             [
-                self.actions["refresh_selected"],
-                self.actions["mark_all_read"],
+                self.named_actions["refresh_selected"],
+                self.named_actions["mark_all_read"],
                 None,
-                self.actions["rename_selected"],
-                self.actions["move_selected"],
-                self.actions["feed_properties"],
+                self.named_actions["rename_selected"],
+                self.named_actions["move_selected"],
+                self.named_actions["feed_properties"],
                 None,
-                self.actions["remove_selected"],
+                self.named_actions["remove_selected"],
             ]
         )
 
@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
             self.menus[title] = menu
             for spec in SPECS.values():
                 if spec.menu == title:
-                    menu.addAction(self.actions[spec.name])
+                    menu.addAction(self.named_actions[spec.name])
                     if spec.name in (
                         "export_opml",
                         "remove_demo",
@@ -196,16 +196,16 @@ class MainWindow(QMainWindow):
                         menu.addSeparator()
         theme_group = QActionGroup(self)
         for name in ("theme_system", "theme_light", "theme_dark"):
-            theme_group.addAction(self.actions[name])
+            theme_group.addAction(self.named_actions[name])
         choice = self.settings.get("theme")
-        self.actions[
+        self.named_actions[
             f"theme_{choice}" if choice in ("light", "dark") else "theme_system"
         ].setChecked(True)
         view = self.menus["View"]
         view.addSeparator()
         self._choice_menu(view, "Mark Articles Read", "mark_read_delay_ms", MARK_READ_CHOICES)
         self._choice_menu(view, "Refresh Automatically", "refresh_interval_min", REFRESH_CHOICES)
-        self.actions["toggle_annotations"].setChecked(True)
+        self.named_actions["toggle_annotations"].setChecked(True)
 
     def _choice_menu(
         self, parent: QMenu, title: str, key: str, choices: tuple[tuple[int, str], ...]
@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
             if name is None:
                 self.toolbar.addSeparator()
             else:
-                self.toolbar.addAction(self.actions[name])
+                self.toolbar.addAction(self.named_actions[name])
         self.addToolBar(self.toolbar)
 
     def _build_status_bar(self) -> None:
@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
             app.setStyleSheet(resources.window_stylesheet(theme))
         for spec in SPECS.values():
             if spec.icon:
-                self.actions[spec.name].setIcon(resources.icon(spec.icon, theme.text))
+                self.named_actions[spec.name].setIcon(resources.icon(spec.icon, theme.text))
         self.articles_model.set_icons(
             resources.icon("star-filled", theme.star), resources.icon("dot", theme.accent)
         )
@@ -274,7 +274,7 @@ class MainWindow(QMainWindow):
     def reload_feeds(self) -> None:
         feeds = self.reader.list_feeds()
         self.feeds_model.load(self.reader.list_folders(), feeds, self.reader.starred_count())
-        self.actions["remove_demo"].setEnabled(
+        self.named_actions["remove_demo"].setEnabled(
             any(f.folder == DEMO_FOLDER and is_demo_url(f.url) for f in feeds)
         )
         self._update_title()
@@ -352,10 +352,10 @@ class MainWindow(QMainWindow):
     # ---- navigation (Go menu) -------------------------------------------------------------
 
     def next_article(self) -> None:
-        self.articles_pane.move(+1)
+        self.articles_pane.step(+1)
 
     def previous_article(self) -> None:
-        self.articles_pane.move(-1)
+        self.articles_pane.step(-1)
 
     def next_unread(self) -> None:
         if not self.articles_pane.move_to_unread(+1):
@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
         self.progress_bar.setRange(0, 0)
         self.progress_bar.show()
         self.progress_label.setText("Refreshing…")
-        self.actions["refresh_all"].setEnabled(False)
+        self.named_actions["refresh_all"].setEnabled(False)
 
         def run(lib: Library) -> Iterator[Any]:
             plan = lib.plan_refresh(feed_ids, scheduled=scheduled)
@@ -507,7 +507,7 @@ class MainWindow(QMainWindow):
         self._counts_timer.stop()
         self.progress_bar.hide()
         self.progress_label.setText("")
-        self.actions["refresh_all"].setEnabled(True)
+        self.named_actions["refresh_all"].setEnabled(True)
         if progress is None:
             return
         self.reload_feeds()
@@ -526,7 +526,7 @@ class MainWindow(QMainWindow):
         self.refreshing = None
         self.progress_bar.hide()
         self.progress_label.setText("")
-        self.actions["refresh_all"].setEnabled(True)
+        self.named_actions["refresh_all"].setEnabled(True)
         if not isinstance(error, GlossError):
             raise error
         self.show_error(str(error))
@@ -782,7 +782,7 @@ class MainWindow(QMainWindow):
     # ---- help -----------------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(self.actions, self).open()
+        ShortcutsDialog(self.named_actions, self).open()
 
     def about(self) -> None:
         from reader import __version__
@@ -827,7 +827,7 @@ class MainWindow(QMainWindow):
             self.articles_pane._show = show
         annotations = s.state("annotations_visible")
         visible = annotations not in ("false", False)
-        self.actions["toggle_annotations"].setChecked(visible)
+        self.named_actions["toggle_annotations"].setChecked(visible)
         self.annotations_pane.setVisible(visible)
         key = s.state("selected")
         if not (isinstance(key, str) and self.feeds_pane.select_key(key)):

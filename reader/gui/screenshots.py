@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 SIZE = (1280, 800)
@@ -40,7 +41,7 @@ def render(out_dir: Path) -> list[Path]:
             settings.set("mark_read_delay_ms", -1)
             settings.set("refresh_interval_min", 0)
             first = not path.exists()
-            tasks = TaskManager(lambda first=first: open_writer(path, first_start=first))
+            tasks = TaskManager(partial(open_writer, path, first_start=first))
             error = tasks.wait_until_open()
             if error is not None:
                 raise error

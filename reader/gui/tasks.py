@@ -216,7 +216,8 @@ class TaskManager(QObject):
             try:
                 value = run()
             except BaseException as e:
-                self._post(lambda err=e: self._net_finished(lambda: _report(err, on_error)))
+                error = e
+                self._post(lambda: self._net_finished(lambda: _report(error, on_error)))
             else:
                 self._post(lambda: self._net_finished(lambda: on_done and on_done(value)))
 

@@ -68,7 +68,7 @@ def test_discovery_failure_is_shown_in_the_dialog(
     window.add_feed()
     dialog = window._add_dialog
     dialog.url_edit.setText(http_server.url("/"))
-    dialog.find()
+    dialog.find_feeds()
     qtbot.waitUntil(lambda: dialog.find_button.isEnabled(), timeout=15_000)
     assert dialog.candidates.count() == 0
     assert dialog.status.text() and not dialog.subscribe_button.isEnabled()

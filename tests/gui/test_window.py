@@ -142,7 +142,7 @@ def test_state_is_restored_on_the_next_start(
     first.feeds_pane.select_key(f"feed:{feed.id}")
     first.articles_pane.set_show("unread")
     first.outer.setSizes([300, 700, 200])
-    first.actions["toggle_annotations"].setChecked(False)
+    first.named_actions["toggle_annotations"].setChecked(False)
     first.articles_pane.table.horizontalHeader().resizeSection(2, 222)
     first.close()
     second = make_window(sample_library)
@@ -200,7 +200,7 @@ def test_highlights_pane_shows_the_current_articles_annotations(
 def test_shortcuts_sheet_lists_every_bound_action(window: MainWindow) -> None:
     from reader.gui.actions import plain_text, shortcuts_sheet_html
 
-    sheet = shortcuts_sheet_html(window.actions).replace("&amp;", "&")
+    sheet = shortcuts_sheet_html(window.named_actions).replace("&amp;", "&")
     for spec in ACTIONS:
         if spec.shortcuts:
             assert plain_text(spec) in sheet
@@ -215,7 +215,7 @@ def test_user_shortcut_override_replaces_the_default(
     store = SettingsStore(ini)
     store.set("mark_read_delay_ms", -1)
     window = make_window(sample_library, store)
-    shortcuts = [s.toString() for s in window.actions["next_article"].shortcuts()]
+    shortcuts = [s.toString() for s in window.named_actions["next_article"].shortcuts()]
     assert shortcuts == ["Ctrl+J"]
     window.articles_pane.table.setFocus()
     press(qtbot, window, Qt.Key.Key_J, mods=Qt.KeyboardModifier.ControlModifier)

@@ -62,8 +62,8 @@ class AddFeedDialog(QDialog):
         self.url_edit = QLineEdit(self)
         self.url_edit.setPlaceholderText("https://example.com/")
         self.find_button = QPushButton("Find Feeds", self)
-        self.find_button.clicked.connect(self.find)
-        self.url_edit.returnPressed.connect(self.find)
+        self.find_button.clicked.connect(self.find_feeds)
+        self.url_edit.returnPressed.connect(self.find_feeds)
         url_row = QHBoxLayout()
         url_row.addWidget(self.url_edit, 1)
         url_row.addWidget(self.find_button)
@@ -103,7 +103,7 @@ class AddFeedDialog(QDialog):
         layout.addWidget(self.buttons)
         self._update_buttons()
 
-    def find(self) -> None:
+    def find_feeds(self) -> None:
         url = self.url_edit.text().strip()
         if not url or self._searching:
             return

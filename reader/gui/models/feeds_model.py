@@ -353,7 +353,7 @@ class FeedsModel(QAbstractItemModel):
     def mimeTypes(self) -> list[str]:
         return [FEED_MIME]
 
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # type: ignore[override]
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         ids = [
             str(node.feed.id)
             for node in (self.node(i) for i in indexes)

@@ -179,7 +179,7 @@ class ArticlesPane(QWidget):
         row = self.model.row_of(article_id)
         return row is not None and self.select_row(row)
 
-    def move(self, step: int) -> bool:
+    def step(self, step: int) -> bool:
         """j/k: the next or previous row, loading the next page at the end of the list."""
         row = self.current_row()
         target = 0 if row is None else row + step
