@@ -78,6 +78,15 @@ def _is_web_url(url: str) -> bool:
     return parts.scheme.lower() in _WEB_SCHEMES and bool(parts.hostname)
 
 
+# An absolute http(s) URL in the form urljoin leaves as it is: lower-case scheme, a plain host,
+# and no empty "?" or "#" (urlunsplit would drop them). Dot segments are excluded by the caller.
+_URL_CHARS = r"[A-Za-z0-9\-._~%!$&'()*+,;=:@/]"
+_PLAIN_ABSOLUTE_URL_RE = re.compile(
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    rf"(?::[0-9]{{1,5}})?(?:/{_URL_CHARS}*)?(?:\?(?:{_URL_CHARS}|\?)+)?(?:#(?:{_URL_CHARS}|\?)+)?"
+)
+
+
 def safe_url(url: str | None, base: str | None = None) -> str | None:
     """The absolute http(s) form of ``url``, or ``None`` if it has no such form (F10, F11).
 
@@ -89,6 +98,16 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     url = strip_control_chars(url).strip()
     if not url or len(url) > MAX_URL_CHARS:
         return None
+    if _is_plain_absolute_url(url):
+        return url  # what _joined_web_url returns unchanged; an article has hundreds of these
+    return _joined_web_url(url, base)
+
+
+def _is_plain_absolute_url(url: str) -> bool:
+    return _PLAIN_ABSOLUTE_URL_RE.fullmatch(url) is not None and "/." not in url
+
+
+def _joined_web_url(url: str, base: str | None) -> str | None:
     if base is not None:
         base = strip_control_chars(base).strip()
         if _is_web_url(base):

@@ -523,3 +523,18 @@ def test_fast_canonical_text_takes_the_fast_path_on_fixture_feeds() -> None:
             assert content._fast_canonical_text(entry.html) is not None
             checked += 1
     assert checked >= 30
+
+
+_URL_PIECES = st.sampled_from(
+    ["http://", "https://", "HTTP://", "example.org", "a-b.c", ":8080", "/", "/a", "/./", "/../",
+     "?", "?q=1", "#", "#frag", "&", "%20", " ", "..", "@", "x"]
+)  # fmt: skip
+
+
+@given(
+    st.lists(_URL_PIECES, max_size=8).map("".join),
+    st.sampled_from([None, "https://base.example/dir/page", "http://b.example", "file:///etc/"]),
+)
+def test_plain_absolute_url_shortcut_matches_urljoin(url: str, base: str | None) -> None:
+    if content._is_plain_absolute_url(url):
+        assert content._joined_web_url(url, base) == url
