@@ -425,8 +425,20 @@ def reference_canonical_text(html: str) -> str:
 
 # A tag as sanitize_html (html5ever's serializer) writes it: a name, attributes with
 # double-quoted values (which may contain ">"), an optional "/". Text never holds a raw "<".
-_SERIALIZED_TAG_RE = re.compile(
-    r'<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*/?>'
+_ATTRIBUTES = r'(?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*\s*/?>'
+_SERIALIZED_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)" + _ATTRIBUTES)
+# Three passes without a Python callback per tag: breaks, blocks, then every other tag.
+_BR_OPEN_RE = re.compile(r"<br" + _ATTRIBUTES, re.IGNORECASE)
+_BLOCK_TAG_RE = re.compile(
+    r"</?(?:"
+    + "|".join(sorted(_BLOCK_TAGS, key=len, reverse=True))
+    + r")(?![A-Za-z0-9])"
+    + _ATTRIBUTES,
+    re.IGNORECASE,
+)
+_OTHER_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*" + _ATTRIBUTES)
+_SKIPPED_TAG_RE = re.compile(
+    r"</?(?:" + "|".join(_SKIPPED_CONTENT_TAGS) + r")(?![A-Za-z0-9])", re.IGNORECASE
 )
 # Marks for block breaks, line breaks and other tags. They are control characters that
 # html.unescape can never produce (it maps &#1; … to ""), so marks and text cannot be confused;
@@ -448,21 +460,12 @@ def _break_for(match: re.Match[str]) -> str:
 def _fast_canonical_text(html: str) -> str | None:
     if "<!" in html or "<?" in html or any(mark in html for mark in _MARKS):
         return None
-    unreadable = False
-
-    def tag_mark(match: re.Match[str]) -> str:
-        nonlocal unreadable
-        name = match.group(2).lower()
-        if name in _SKIPPED_CONTENT_TAGS:
-            unreadable = True
-        elif name == "br":
-            return _TAG_MARK if match.group(1) else _LINE_MARK
-        elif name in _BLOCK_TAGS:
-            return _BLOCK_MARK
-        return _TAG_MARK
-
-    marked = _SERIALIZED_TAG_RE.sub(tag_mark, html)
-    if unreadable or "<" in marked:
+    if _SKIPPED_TAG_RE.search(html):
+        return None
+    marked = _BR_OPEN_RE.sub(_LINE_MARK, html)
+    marked = _BLOCK_TAG_RE.sub(_BLOCK_MARK, marked)
+    marked = _OTHER_TAG_RE.sub(_TAG_MARK, marked)
+    if "<" in marked:
         return None
     if "&" in marked:
         marked = html_lib.unescape(marked)
