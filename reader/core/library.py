@@ -67,6 +67,7 @@ DEFAULT_REFRESH_INTERVAL = dt.timedelta(minutes=60)
 MIN_REFRESH_INTERVAL = dt.timedelta(minutes=15)
 MAX_BACKOFF = dt.timedelta(hours=24)
 DEFAULT_BACKUPS_KEPT = 10
+STATE_BATCH = 100  # fetch-state-only updates (304s, failures) per commit during a refresh
 
 
 def rewrite_entry_html(entry: ParsedEntry, rewrite: Callable[[str], str]) -> ParsedEntry:
@@ -400,8 +401,22 @@ class Library:
             return
         states = feed_store.fetch_states(self._db, list(plan.feed_ids))
         run = RefreshRun(states, parse_pool=self._parse_pool(), make_fetcher=self._make_fetcher)
+        # Feeds that brought no entries (not modified, failed) only update their fetch state:
+        # those small writes are grouped, up to STATE_BATCH a commit, each feed in its own
+        # savepoint, so a refresh where everything answers 304 does not pay an fsync per feed.
+        # A result is yielded only once its commit has returned.
+        batch: list[RefreshResult] = []
         for outcome in run:
-            yield self._store_outcome(outcome)
+            if outcome.parsed is not None:
+                yield from self._commit_batch(batch)
+                yield self._store_outcome(outcome)
+                continue
+            if not batch:
+                self._db.begin()
+            batch.append(self._store_outcome(outcome))
+            if len(batch) >= STATE_BATCH or run.idle():
+                yield from self._commit_batch(batch)
+        yield from self._commit_batch(batch)
         with self._transaction():
             execute(
                 self._db,
@@ -409,6 +424,22 @@ class Library:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [to_db(utcnow())],
             )
+
+    def _commit_batch(self, batch: list[RefreshResult]) -> Iterator[RefreshResult]:
+        if not batch:
+            return
+        try:
+            self._db.commit()
+        except sqlite3.Error as e:
+            self._db.rollback()
+            error = f"Could not save: {sqlite_error_message(e)}"
+            results = [
+                RefreshResult(r.feed_id, r.url, RefreshOutcome.ERROR, error=error) for r in batch
+            ]
+        else:
+            results = list(batch)
+        batch.clear()
+        yield from results
 
     def last_refresh_at(self) -> dt.datetime | None:
         return from_db(scalar(self._db, "SELECT value FROM meta WHERE key = 'last_refresh_at'"))

@@ -5,8 +5,10 @@ The shape follows DESIGN.md's data flow. An asyncio loop in a helper thread runs
 outcomes land in a queue that the *caller's* thread drains. The caller is the single writer
 (rule 3): the CLI's main thread, or the GUI's DB worker. Nothing here touches the database.
 
-Memory stays bounded because a feed holds a slot from before its fetch until its parse is done:
-at most ``slots`` bodies and parse results exist at once, whatever the number of feeds.
+Memory stays bounded because a feed that will likely bring a body holds a slot from before its
+fetch until its parse is done: about ``slots`` bodies and parse results exist at once, whatever
+the number of feeds. Feeds that will likely answer 304 only take a request slot, so an
+unchanged refresh runs as many requests at once as the hosts allow.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from reader.core.errors import GlossError, ParseError
 from reader.core.fetch import Fetcher, FetchResult
 from reader.core.parse import ParsedFeed, ParsePool
 from reader.core.storage.feeds import FetchState
 
-DEFAULT_SLOTS = 48
+DEFAULT_SLOTS = 48  # feeds holding a body or a parse result at once: bounds memory
+DEFAULT_REQUESTS = 128  # requests in flight at once (the Fetcher also caps each host at 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +64,13 @@ class RefreshRun:
         parse_pool: ParsePool,
         make_fetcher: Callable[[], Fetcher] = Fetcher,
         slots: int = DEFAULT_SLOTS,
+        requests: int = DEFAULT_REQUESTS,
     ) -> None:
         self._states = list(states)
         self._pool = parse_pool
         self._make_fetcher = make_fetcher
         self._slots = slots
+        self._requests = requests
         self._queue: queue.Queue[FeedOutcome | BaseException | None] = queue.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -88,6 +94,10 @@ class RefreshRun:
             self.cancel()
             self._thread.join(timeout=10)
 
+    def idle(self) -> bool:
+        """No finished outcome is waiting: a good moment for the writer to commit."""
+        return self._queue.empty()
+
     def cancel(self) -> None:
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
@@ -105,43 +115,70 @@ class RefreshRun:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        slots = asyncio.Semaphore(self._slots)
+        requests = asyncio.Semaphore(self._requests)
+        bodies = asyncio.Semaphore(self._slots)
         async with self._make_fetcher() as fetcher:
-            tasks = [asyncio.create_task(self._one(fetcher, slots, s)) for s in self._states]
-            stopper = asyncio.create_task(self._stop.wait())
-            pending = set(tasks)
-            while pending:
-                done, _ = await asyncio.wait(
-                    pending | {stopper}, return_when=asyncio.FIRST_COMPLETED
-                )
-                pending -= done
-                if stopper in done:
-                    for task in pending:
-                        task.cancel()
-                    await asyncio.gather(*pending, return_exceptions=True)
-                    break
+            everything = asyncio.gather(
+                *(self._one(fetcher, requests, bodies, s) for s in self._states)
+            )
+            stopper = asyncio.ensure_future(self._stop.wait())
+            waited: list[asyncio.Future[Any]] = [everything, stopper]
+            await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+            if not everything.done():
+                everything.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await everything
             stopper.cancel()
 
-    async def _one(self, fetcher: Fetcher, slots: asyncio.Semaphore, state: FetchState) -> None:
-        async with slots:
-            try:
-                result = await fetcher.fetch(
-                    state.url, etag=state.etag, last_modified=state.last_modified
-                )
-            except GlossError as e:
-                self._queue.put(FeedOutcome(state, None, None, e))
-                return
-            if _unchanged(state, result) or result.body is None:
-                self._queue.put(FeedOutcome(state, result, None, None))
-                return
-            try:
-                future = self._pool.submit(result.body, result.final_url, result.content_type)
-                parsed = await asyncio.wrap_future(future)
-            except GlossError as e:
-                self._queue.put(FeedOutcome(state, result, None, e))
-                return
-            except Exception as e:  # a worker bug must cost one feed, not the refresh
-                error = ParseError(f"The feed could not be parsed ({type(e).__name__}: {e}).")
-                self._queue.put(FeedOutcome(state, result, None, error))
-                return
-            self._queue.put(FeedOutcome(state, result, parsed, None))
+    async def _one(
+        self,
+        fetcher: Fetcher,
+        requests: asyncio.Semaphore,
+        bodies: asyncio.Semaphore,
+        state: FetchState,
+    ) -> None:
+        """Fetch, then parse if changed. A feed that sent validators last time will most
+        likely answer 304, so it only takes a request slot; a feed that will most likely send
+        a body takes a body slot first, which is what bounds memory."""
+        likely_unchanged = bool(state.etag or state.last_modified or state.body_sha256)
+        if likely_unchanged:
+            async with requests:
+                result = await self._fetch(fetcher, state)
+            if result is None or _unchanged(state, result) or result.body is None:
+                return self._report_unchanged(state, result)
+            async with bodies:
+                await self._parse(state, result)
+            return
+        async with bodies:
+            async with requests:
+                result = await self._fetch(fetcher, state)
+            if result is None or _unchanged(state, result) or result.body is None:
+                return self._report_unchanged(state, result)
+            await self._parse(state, result)
+
+    async def _fetch(self, fetcher: Fetcher, state: FetchState) -> FetchResult | None:
+        try:
+            return await fetcher.fetch(
+                state.url, etag=state.etag, last_modified=state.last_modified
+            )
+        except GlossError as e:
+            self._queue.put(FeedOutcome(state, None, None, e))
+            return None
+
+    def _report_unchanged(self, state: FetchState, result: FetchResult | None) -> None:
+        if result is not None:  # None: the failure was reported by _fetch
+            self._queue.put(FeedOutcome(state, result, None, None))
+
+    async def _parse(self, state: FetchState, result: FetchResult) -> None:
+        assert result.body is not None
+        try:
+            future = self._pool.submit(result.body, result.final_url, result.content_type)
+            parsed = await asyncio.wrap_future(future)
+        except GlossError as e:
+            self._queue.put(FeedOutcome(state, result, None, e))
+            return
+        except Exception as e:  # a worker bug must cost one feed, not the refresh
+            error = ParseError(f"The feed could not be parsed ({type(e).__name__}: {e}).")
+            self._queue.put(FeedOutcome(state, result, None, error))
+            return
+        self._queue.put(FeedOutcome(state, result, parsed, None))

@@ -336,3 +336,25 @@ def test_same_title_with_different_words_is_a_new_article(
     [result] = library.refresh()
     assert result.new_articles == 1 and not result.warning
     assert len(library.list_articles().articles) == 2
+
+
+def test_stopping_a_refresh_early_returns_promptly_and_keeps_what_was_stored(
+    library: Library, http_server: ScriptedServer
+) -> None:
+    import time
+
+    http_server.routes["/fast"] = Route(body=rss("Fast", two_items()), headers=RSS_HEADERS)
+    http_server.routes["/slow"] = Route(
+        body=rss("Slow", two_items()), headers=RSS_HEADERS, delay=20
+    )
+    library.subscribe(http_server.url("/fast"))
+    for i in range(3):
+        http_server.routes[f"/slow{i}"] = http_server.routes["/slow"]
+        library.subscribe(http_server.url(f"/slow{i}"))
+    started = time.monotonic()
+    results = library.refresh()
+    first = next(results)
+    results.close()  # the window's "stop", or Ctrl+C in the CLI
+    assert time.monotonic() - started < 10
+    assert first.url.endswith("/fast") and first.outcome is RefreshOutcome.OK
+    assert titles(library) == ["First post", "Second post"]
