@@ -48,7 +48,7 @@ import traceback
 import xml.sax
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, Final
@@ -195,6 +195,10 @@ class _Draft:
     summary_only: bool
 
 
+# astuple() deep-copies every field; the fields are immutable, so a plain tuple will do.
+_DRAFT_FIELDS = tuple(f.name for f in fields(_Draft))
+
+
 def _clean_id(value: object) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
@@ -237,15 +241,19 @@ def _from_text_date(value: object) -> dt.datetime | None:
 
 
 def _entry_sha256(draft: _Draft) -> str:
-    fields = [
+    """A digest of every stored field; each is length-prefixed, so no two entries share one."""
+    digest = hashlib.sha256()
+    for field in (
         draft.title,
         draft.link,
         draft.author,
         draft.published.isoformat() if draft.published else None,
         draft.updated.isoformat() if draft.updated else None,
         draft.html,
-    ]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+    ):
+        data = b"\xff" if field is None else field.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
 
 
 def _bounded_key(kind: str, value: str) -> str:
@@ -268,7 +276,7 @@ def _finish_entries(drafts: list[_Draft]) -> tuple[ParsedEntry, ...]:
     """
     unique: dict[tuple[object, ...], _Draft] = {}
     for draft in drafts:
-        unique.setdefault(astuple(draft), draft)
+        unique.setdefault(tuple(getattr(draft, name) for name in _DRAFT_FIELDS), draft)
     drafts = list(unique.values())
     guids = Counter(d.guid for d in drafts if d.guid)
     link_ids = [d.link or d.raw_link for d in drafts]
