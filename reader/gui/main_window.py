@@ -38,7 +38,9 @@ from reader.core.types import (
     Article,
     ArticleId,
     Changes,
+    Feed,
     FeedId,
+    Folder,
     RefreshOutcome,
     RefreshResult,
 )
@@ -272,8 +274,20 @@ class MainWindow(QMainWindow):
     # ---- loading and changes --------------------------------------------------------------
 
     def reload_feeds(self) -> None:
-        feeds = self.reader.list_feeds()
-        self.feeds_model.load(self.reader.list_folders(), feeds, self.reader.starred_count())
+        folders, feeds = self.reader.list_folders(), self.reader.list_feeds()
+        self._show_feeds(folders, feeds, self.reader.starred_count())
+
+    def reload_feeds_in_background(self) -> None:
+        """Read the feed list on the writer thread: after a big refresh, 1,000 feeds with their
+        counts and statuses take tens of milliseconds that the GUI thread should not spend."""
+
+        def read(lib: Library) -> tuple[list[Folder], list[Feed], int]:
+            return lib.list_folders(), lib.list_feeds(), lib.starred_count()
+
+        self.tasks.run_db(read, lambda r: self._show_feeds(*r), lambda e: self.show_error(str(e)))
+
+    def _show_feeds(self, folders: list[Folder], feeds: list[Feed], starred: int) -> None:
+        self.feeds_model.load(folders, feeds, starred)
         self.named_actions["remove_demo"].setEnabled(
             any(f.folder == DEMO_FOLDER and is_demo_url(f.url) for f in feeds)
         )
@@ -510,7 +524,7 @@ class MainWindow(QMainWindow):
         self.named_actions["refresh_all"].setEnabled(True)
         if progress is None:
             return
-        self.reload_feeds()
+        self.reload_feeds_in_background()
         if progress.new_articles:
             keep = self.articles_pane.current_article()
             self.articles_model.reload()

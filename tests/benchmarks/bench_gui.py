@@ -153,11 +153,13 @@ def _refresh_stall(app, window, tasks, feeds: int, QTimer) -> dict[str, float]: 
         window.reload_feeds()
         app.processEvents()
         gaps: list[float] = []
+        at: list[float] = []
         last = [time.perf_counter()]
 
         def tick() -> None:
             now = time.perf_counter()
             gaps.append((now - last[0]) * 1000)
+            at.append(now)
             last[0] = now
 
         timer = QTimer()
@@ -166,15 +168,22 @@ def _refresh_stall(app, window, tasks, feeds: int, QTimer) -> dict[str, float]: 
         timer.start()
         started = time.perf_counter()
         window._start_refresh(ids)
+        shown = time.perf_counter()
         while window.refreshing is not None:
             app.processEvents()
             time.sleep(0.001)
+            if time.perf_counter() - shown > 5:
+                shown = time.perf_counter()
+                progress = window.refreshing
+                done = progress.done if progress else "-"
+                print(f"  refresh: {done} / {feeds} after {shown - started:.0f} s", file=sys.stderr)
         elapsed = time.perf_counter() - started
         timer.stop()
     return {
         "refresh_feeds": feeds,
         "refresh_seconds": elapsed,
         "refresh_gui_stall_ms_max": max(gaps) if gaps else 0.0,
+        "refresh_gui_stall_max_at_s": at[gaps.index(max(gaps))] - started if gaps else 0.0,
         "refresh_gui_stall_ms_p99": sorted(gaps)[int(len(gaps) * 0.99)] if gaps else 0.0,
     }
 

@@ -171,6 +171,7 @@ def test_refresh_fetches_from_a_local_server_and_shows_errors(
     assert window.last_refresh_label.text() == "Never refreshed"
     window.refresh_all()
     qtbot.waitUntil(lambda: window.refreshing is None, timeout=15_000)
+    wait_idle(qtbot, window)  # the feed list is re-read on the writer thread
     assert window.articles_model.rowCount() == 2
     assert window.feeds_model.index_for_key(f"feed:{ok_id}").data(UNREAD_ROLE) == 2
     error = window.feeds_model.index_for_key(f"feed:{bad_id}").data(ERROR_ROLE)
