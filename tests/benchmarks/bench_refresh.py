@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -308,7 +309,8 @@ class Gloss(Tool):
             [*self.command, "--version"],
             capture_output=True, text=True, check=False, env=env, cwd=tempfile.gettempdir(),
         )  # fmt: skip
-        return (result.stdout or result.stderr).strip() or "?"
+        version = (result.stdout or result.stderr).strip() or "?"
+        return f"{version} ({_checkout_state()})"
 
     def _library(self, state: Path) -> str:
         return str(state / "lib.gloss")
@@ -333,6 +335,18 @@ class Gloss(Tool):
             "feeds_with_entries": sum(1 for r in rows if (r.get("unread") or 0) > 0),
             "entries": sum(int(r.get("unread") or 0) for r in rows),
         }
+
+
+def _checkout_state() -> str:
+    """Which code ran: the commit, and a hash of reader/**/*.py (uncommitted edits included)."""
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "reader").rglob("*.py")):
+        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return f"commit {head or '?'}, reader/ sha256 {digest.hexdigest()[:10]}"
 
 
 class Newsboat(Tool):
@@ -510,6 +524,7 @@ class Trial:
     refreshes: list[Run]
     counts: dict[str, int] | None
     error: str | None = None
+    version: str = "?"  # per trial: Gloss's code can change between repeats of a long run
 
 
 def run_trial(
@@ -519,6 +534,7 @@ def run_trial(
     env = {**tool_env(state), **tool.extra_env()}
     refreshes: list[Run] = []
     counts: dict[str, int] | None = None
+    version = tool.version()
     try:
         tool.setup(state, corpus, env)
         for number in range(1, args.refreshes + 1):
@@ -544,10 +560,10 @@ def run_trial(
                 break
             if number == 1:
                 counts = tool.count(state, env)
-        return Trial(tool.name, repeat, refreshes, counts)
+        return Trial(tool.name, repeat, refreshes, counts, version=version)
     except (RuntimeError, subprocess.SubprocessError, sqlite3.Error, OSError) as error:
         print(f"  {tool.name} #{repeat}: {error}", file=sys.stderr)
-        return Trial(tool.name, repeat, refreshes, counts, error=str(error))
+        return Trial(tool.name, repeat, refreshes, counts, error=str(error), version=version)
     finally:
         if not args.keep_state:
             shutil.rmtree(state, ignore_errors=True)
@@ -597,7 +613,11 @@ def summarize(
         counts = [t.counts for t in mine if t.counts]
         row["feeds_with_entries"] = counts[-1]["feeds_with_entries"] if counts else None
         row["entries"] = counts[-1]["entries"] if counts else None
-        row["errors"] = [t.error for t in mine if t.error]
+        errors = [t.error for t in mine if t.error]
+        versions = sorted({t.version for t in mine})
+        if len(versions) > 1:
+            errors.append(f"code changed between repeats: {' / '.join(versions)}")
+        row["errors"] = errors
         rows.append(row)
     return rows
 
