@@ -848,11 +848,19 @@ class ParsePool:
             self._wake_writer.send_bytes(b"!")
 
     def _drain_wake(self) -> None:
-        with self._lock:
-            self._wake_sent = False
+        """Empty the wake pipe, *then* allow the next wake.
+
+        The other order loses a wake-up: a submit between clearing the flag and reading the
+        pipe writes a byte that the read swallows, leaving the flag set with an empty pipe, and
+        the manager then sleeps with jobs queued (seen as a refresh that stopped for good).
+        Here, a submit that finds the flag still set has queued its job before the manager's
+        next dispatch, which follows this call.
+        """
         with contextlib.suppress(OSError, EOFError):
             while self._wake_reader.poll():
                 self._wake_reader.recv_bytes()
+        with self._lock:
+            self._wake_sent = False
 
     def _start_worker(self) -> None:
         parent_conn, child_conn = self._context.Pipe(duplex=True)

@@ -791,3 +791,30 @@ def test_pool_close_without_jobs_is_instant_and_idempotent() -> None:
     pool = ParsePool()
     pool.close()
     pool.close()
+
+
+def test_parse_pool_never_loses_a_wake_up_when_a_submit_races_its_drain() -> None:
+    """A refresh once stopped for good: jobs queued, workers idle, the manager asleep. The cause
+    was a submit landing while the manager drained its wake pipe; this test makes that
+    interleaving happen every time (white-box: it steps into the pool's wake pipe)."""
+    pool = ParsePool(workers=1)
+    try:
+        pool._wake()  # an earlier submit: a byte in the pipe, the flag set
+        reader = pool._wake_reader
+        real_poll = reader.poll
+        raced = False
+
+        def poll(*args: object) -> bool:
+            nonlocal raced
+            if not raced:
+                raced = True
+                pool._wake()  # a submit arrives in the middle of the drain
+            return real_poll(*args)  # type: ignore[arg-type]
+
+        reader.poll = poll  # type: ignore[method-assign]
+        pool._drain_wake()
+        reader.poll = real_poll  # type: ignore[method-assign]
+        # Either the next wake will write a byte, or a byte is still waiting.
+        assert not pool._wake_sent or reader.poll()
+    finally:
+        pool.close()

@@ -113,6 +113,8 @@ CREATE INDEX articles_sort ON articles (sort_at DESC, id DESC);
 CREATE INDEX articles_feed_sort ON articles (feed_id, sort_at DESC, id DESC);
 CREATE INDEX articles_unread ON articles (feed_id) WHERE read = 0;
 CREATE INDEX articles_starred ON articles (sort_at DESC, id DESC) WHERE starred = 1;
+-- Deleting an unpinned old text version checks this foreign key; without an index, a scan.
+CREATE INDEX articles_current_text ON articles (current_text_id);
 
 -- Append-only text versions (reliability.md §5.1). A version that carries highlights is never
 -- updated or deleted.
