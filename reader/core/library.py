@@ -15,11 +15,10 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from reader.core import discover as discovery
-from reader.core import opml
 from reader.core.errors import (
     AlreadySubscribedError,
     AmbiguousFeedError,
@@ -29,9 +28,6 @@ from reader.core.errors import (
     RetryLaterError,
     StorageError,
 )
-from reader.core.fetch import Fetcher, check_url, fetch_one
-from reader.core.parse import ParsedEntry, ParsePool, parse_feed
-from reader.core.refresh import FeedOutcome, RefreshRun
 from reader.core.storage import annotations as annotation_store
 from reader.core.storage import articles as article_store
 from reader.core.storage import feeds as feed_store
@@ -61,6 +57,14 @@ from reader.core.types import (
     RefreshResult,
 )
 
+if TYPE_CHECKING:
+    # The network and parsing modules (httpx, feedparser) load on first use, not at import:
+    # the window starts without them and most CLI commands never need them.
+    from reader.core.discover import FeedCandidate
+    from reader.core.fetch import Fetcher
+    from reader.core.parse import ParsedEntry, ParsePool
+    from reader.core.refresh import FeedOutcome
+
 log = logging.getLogger("gloss.library")
 
 DEFAULT_REFRESH_INTERVAL = dt.timedelta(minutes=60)
@@ -68,6 +72,12 @@ MIN_REFRESH_INTERVAL = dt.timedelta(minutes=15)
 MAX_BACKOFF = dt.timedelta(hours=24)
 DEFAULT_BACKUPS_KEPT = 10
 STATE_BATCH = 100  # fetch-state-only updates (304s, failures) per commit during a refresh
+
+
+def _checked_url(url: str) -> str:
+    from reader.core.fetch import check_url
+
+    return check_url(url)
 
 
 def rewrite_entry_html(entry: ParsedEntry, rewrite: Callable[[str], str]) -> ParsedEntry:
@@ -92,7 +102,7 @@ class Library:
         path: Path,
         db: Database,
         *,
-        make_fetcher: Callable[[], Fetcher] = Fetcher,
+        make_fetcher: Callable[[], Fetcher] | None = None,
         refresh_interval: dt.timedelta = DEFAULT_REFRESH_INTERVAL,
         readonly: bool = False,
     ) -> None:
@@ -135,6 +145,8 @@ class Library:
 
     def _parse_pool(self) -> ParsePool:
         if self._pool is None:
+            from reader.core.parse import ParsePool
+
             self._pool = ParsePool()
         return self._pool
 
@@ -206,15 +218,18 @@ class Library:
     def unread_counts(self) -> dict[FeedId, int]:
         return feed_store.unread_counts(self._db)
 
-    def find_feeds(self, url: str) -> list[discovery.FeedCandidate]:
+    def find_feeds(self, url: str) -> list[FeedCandidate]:
         """Network only: the feeds at ``url`` (a feed itself, or a page linking to feeds)."""
-        return discovery.discover(check_url(url), fetch=fetch_one)
+        from reader.core.discover import discover
+        from reader.core.fetch import check_url, fetch_one
+
+        return discover(check_url(url), fetch=fetch_one)
 
     def subscribe(
         self, url: str, *, folder: str | None = None, title: str | None = None
     ) -> tuple[FeedId, Changes]:
         """Store a subscription (no network). Adding a feed twice is refused, not duplicated."""
-        url = check_url(url)
+        url = _checked_url(url)
         with self._transaction():
             existing = feed_store.find_feed_by_url(self._db, url)
             if existing is not None:
@@ -237,7 +252,7 @@ class Library:
 
         ``pick`` is 1-based, in the order the page lists its feeds.
         """
-        url = check_url(url)
+        url = _checked_url(url)
         already = feed_store.find_feed_by_url(self._db, url)
         if already is not None:
             raise AlreadySubscribedError(
@@ -282,6 +297,8 @@ class Library:
         sanitized HTML (the demo uses it to point images at the local cache).
         Returns the feed id and how many articles were stored.
         """
+        from reader.core.parse import parse_feed
+
         parsed = parse_feed(body, url=url, content_type=content_type)
         if rewrite_html is not None:
             parsed = dataclasses.replace(
@@ -400,7 +417,12 @@ class Library:
         if not plan.feed_ids:
             return
         states = feed_store.fetch_states(self._db, list(plan.feed_ids))
-        run = RefreshRun(states, parse_pool=self._parse_pool(), make_fetcher=self._make_fetcher)
+        from reader.core.fetch import Fetcher
+        from reader.core.refresh import RefreshRun
+
+        run = RefreshRun(
+            states, parse_pool=self._parse_pool(), make_fetcher=self._make_fetcher or Fetcher
+        )
         # Feeds that brought no entries (not modified, failed) only update their fetch state:
         # those small writes are grouped, up to STATE_BATCH a commit, each feed in its own
         # savepoint, so a refresh where everything answers 304 does not pay an fsync per feed.
@@ -625,6 +647,8 @@ class Library:
 
     def import_opml(self, data: bytes) -> OpmlImportResult:
         """All or nothing: the file is parsed completely before one transaction stores it."""
+        from reader.core import opml
+
         document = opml.parse_opml(data)
         added = skipped = folders_created = 0
         now = utcnow()
@@ -654,6 +678,8 @@ class Library:
         )
 
     def export_opml(self) -> bytes:
+        from reader.core import opml
+
         paths = feed_store.folder_paths(self._db)
         items = [
             opml.OpmlFeed(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from reader.core.content import CANON_VERSION
 from reader.core.errors import NotFoundError
-from reader.core.parse import ParsedEntry
 from reader.core.storage.sql import Row, chunks, execute, fetch_all, fetch_one, placeholders
 from reader.core.timeutil import from_db, from_db_required, to_db
 from reader.core.types import (
@@ -25,6 +25,9 @@ from reader.core.types import (
     TextId,
     TextSource,
 )
+
+if TYPE_CHECKING:  # parse pulls in feedparser; the window should not pay for it at start
+    from reader.core.parse import ParsedEntry
 
 _ARTICLE_COLUMNS = """
     a.id, a.feed_id, coalesce(f.user_title, f.title, a.source_title) AS feed_title, a.title,
