@@ -26,7 +26,7 @@ from reader.core.fetch import Fetcher, FetchResult
 from reader.core.parse import ParsedFeed, ParsePool
 from reader.core.storage.feeds import FetchState
 
-DEFAULT_SLOTS = 48  # feeds holding a body or a parse result at once: bounds memory
+DEFAULT_SLOTS = 16  # feeds holding a body or a parse result at once: bounds memory
 DEFAULT_REQUESTS = 128  # requests in flight at once (the Fetcher also caps each host at 2)
 
 
