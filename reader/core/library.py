@@ -32,7 +32,12 @@ from reader.core.storage import annotations as annotation_store
 from reader.core.storage import articles as article_store
 from reader.core.storage import feeds as feed_store
 from reader.core.storage import maintenance, window_queries
-from reader.core.storage.db import has_pending_migrations, open_database, sqlite_error_message
+from reader.core.storage.db import (
+    has_pending_migrations,
+    open_database,
+    sqlite_error_message,
+    write_transaction,
+)
 from reader.core.storage.sql import execute, scalar
 from reader.core.timeutil import from_db, to_db, utcnow
 from reader.core.types import (
@@ -434,7 +439,7 @@ class Library:
                 yield self._store_outcome(outcome)
                 continue
             if not batch:
-                self._db.begin()
+                self._db.conn.execute("BEGIN IMMEDIATE")  # see write_transaction
             batch.append(self._store_outcome(outcome))
             if len(batch) >= STATE_BATCH or run.idle():
                 yield from self._commit_batch(batch)
@@ -470,7 +475,7 @@ class Library:
         state = outcome.state
         now = utcnow()
         try:
-            with self._db.atomic():
+            with write_transaction(self._db):
                 if not feed_store.feed_exists(self._db, state.feed_id):
                     return RefreshResult(
                         state.feed_id,
@@ -717,9 +722,9 @@ class Library:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Database]:
-        """``db.atomic()`` that reports SQLite failures as a StorageError a user can act on."""
+        """``write_transaction``, with SQLite failures as a StorageError a user can act on."""
         try:
-            with self._db.atomic():
+            with write_transaction(self._db):
                 yield self._db
         except sqlite3.Error as e:
             raise StorageError(sqlite_error_message(e)) from e

@@ -8,9 +8,11 @@ when there are migrations to run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -92,7 +94,8 @@ def inspect_existing(path: Path) -> None:
         raise NotALibraryError(f"{path} is not a readable Gloss library: {e}") from e
     finally:
         conn.close()
-    if app_id != APPLICATION_ID and (app_id != 0 or tables):
+    being_created = tables <= {"_sqlite_migrations"}  # by another Gloss, this very moment
+    if app_id != APPLICATION_ID and (app_id != 0 or not being_created):
         raise NotALibraryError(
             f"{path} is an SQLite database, but not a Gloss library. Choose another file "
             "with --library (or GLOSS_LIBRARY)."
@@ -137,18 +140,56 @@ def open_database(path: Path, *, readonly: bool = False, migrate: bool = True) -
     try:
         db = Database(conn, execute_plugins=False)
         _apply_pragmas(db, readonly=readonly)
+        if not readonly and not exists:
+            # Stamped first, before any table: another Gloss opening the file meanwhile must
+            # recognise it as a library being made, not as some other application's database.
+            db.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         if not readonly:
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 with db.ensure_autocommit_on():
                     db.execute("PRAGMA journal_mode = WAL")
             if migrate:
-                migrations.apply(db)
+                apply_migrations(db)
     except BaseException as e:
         conn.close()  # a file left open cannot be moved aside on Windows
         if isinstance(e, sqlite3.DatabaseError):
             raise StorageError(f"Cannot open the library {path}: {e}") from e
         raise
     return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that waits its turn behind other writers.
+
+    sqlite-utils' ``atomic()`` starts with a plain ``BEGIN``: the transaction reads first and
+    asks for the write lock later, and if another process (the window, a ``gloss refresh`` from
+    cron) committed in between, SQLite answers "database is locked" at once, without waiting for
+    the busy timeout. ``BEGIN IMMEDIATE`` takes the write lock up front, so the busy timeout
+    applies (reliability.md D3). Nested inside an open transaction it is a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def apply_migrations(db: Database) -> None:
+    """All pending steps under one write lock: two processes opening a new library at once
+    neither both migrate nor see each other's half-made schema."""
+    with write_transaction(db):
+        migrations.apply(db)
 
 
 def sqlite_error_message(e: BaseException) -> str:

@@ -31,14 +31,16 @@ from reader.core.errors import CorruptLibraryError, NotALibraryError, StorageErr
 from reader.core.paths import backup_dir
 from reader.core.storage.db import (
     SQLITE_HEADER,
+    apply_migrations,
     fsync_dir,
     has_pending_migrations,
     inspect_existing,
     library_file_set,
     open_database,
     sqlite_error_message,
+    write_transaction,
 )
-from reader.core.storage.migrations import APPLICATION_ID, migrations
+from reader.core.storage.migrations import APPLICATION_ID
 
 log = logging.getLogger("gloss.storage")
 
@@ -370,7 +372,7 @@ def open_checked(library_path: Path, *, full_check: bool | None = None) -> Datab
             if _user_version(db) > 0:
                 backup(db, library_path, reason="pre-migration")
             try:
-                migrations.apply(db)
+                apply_migrations(db)
             except sqlite3.Error as e:
                 raise StorageError(
                     f"Upgrading the library {library_path} failed and was rolled back: "
@@ -449,7 +451,7 @@ def _start_session(db: Database, *, checked: bool) -> None:
 
 def _set_meta(db: Database, values: dict[str, str]) -> None:
     try:
-        with db.atomic():
+        with write_transaction(db):
             for key, value in values.items():
                 db.execute(
                     "INSERT INTO meta (key, value) VALUES (?, ?) "
