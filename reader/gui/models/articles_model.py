@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 from reader.core.library import Library
 from reader.core.storage.window_queries import SortedCursor
 from reader.core.types import Article, ArticleCursor, ArticleFilter, ArticleId, Changes
+from reader.gui.models import FLAT_ROW_FLAGS
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
@@ -250,11 +251,7 @@ class ArticlesModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return FLAT_ROW_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = SORT_KEYS.get(column)
