@@ -8,11 +8,12 @@ R3), so it accepts exactly one shape of name and nothing that could be read as a
 Why content addressing: the same image shared by a hundred articles is stored once, a write can
 never clobber a different image, and a name can be checked without trusting anything around it.
 
-Why only PNG, JPEG, GIF and WebP: they are the raster formats Qt decodes with the plugins we ship
-and that feeds actually use. SVG is refused: it is a scriptable XML document with external
-references, and the sanitizer drops inline ``<svg>`` for the same reason. The bytes decide the
-type, not the server's label (servers mislabel images all the time); a label that names something
-other than an image is still refused, because then the bytes are not what the publisher meant.
+Why only PNG, JPEG, GIF, WebP and ICO: they are the raster formats Qt decodes with the plugins we
+ship and that feeds and sites actually use (ICO for the favicons in the feeds pane). SVG is
+refused: it is a scriptable XML document with external references, and the sanitizer drops inline
+``<svg>`` for the same reason. The bytes decide the type, not the server's label (servers
+mislabel images all the time); a label that names something other than an image is still refused,
+because then the bytes are not what the publisher meant.
 """
 
 from __future__ import annotations
@@ -35,9 +36,15 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 50_000_000
 """Decoding needs about 4 bytes per pixel; Qt's own backstop is 256 MB (reliability.md R4)."""
 
-_NAME_RE = re.compile(r"[0-9a-f]{64}\.(?:png|jpg|gif|webp)")
+_NAME_RE = re.compile(r"[0-9a-f]{64}\.(?:png|jpg|gif|webp|ico)")
 
-_MIME_BY_EXT = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+_MIME_BY_EXT = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "ico": "image/x-icon",
+}
 
 # Labels a caller may pass that mean "this is one of our image types" (the bytes still decide
 # which one), and labels that mean "nobody said": both are accepted.
@@ -51,6 +58,7 @@ _EXT_ALIASES = {
     "pjpeg": "jpg",
     "gif": "gif",
     "webp": "webp",
+    "ico": "ico",
 }
 _UNLABELLED = frozenset({"", "application/octet-stream", "binary/octet-stream", "image/*"})
 
@@ -63,7 +71,7 @@ class ImageRejectedError(GlossError):
 class ImageInfo:
     """What the first bytes of an image say. Sizes are ``None`` when the header is cut short."""
 
-    ext: str  # png, jpg, gif or webp
+    ext: str  # png, jpg, gif, webp or ico
     mime: str
     width: int | None
     height: int | None
@@ -90,6 +98,9 @@ def sniff_image(data: bytes) -> ImageInfo | None:
     elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         size = _webp_size(data)
         ext = "webp"
+    elif data[:4] == _ICO_MAGIC and _looks_like_ico(data):
+        size = _ico_size(data)
+        ext = "ico"
     else:
         return None
     width, height = size if size is not None else (None, None)
@@ -151,6 +162,34 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+_ICO_MAGIC = b"\x00\x00\x01\x00"
+_ICO_ENTRY = 16  # width, height, colours, reserved, planes, bits, size, offset
+_ICO_MAX_IMAGES = 64
+
+
+def _looks_like_ico(data: bytes) -> bool:
+    """Four bytes of magic, three of them zero, match too much: the directory must agree too."""
+    if len(data) < 6:
+        return False
+    (count,) = struct.unpack("<H", data[4:6])
+    if not 1 <= count <= _ICO_MAX_IMAGES:
+        return False
+    first = data[6 : 6 + _ICO_ENTRY]
+    return len(first) < 4 or first[3] == 0  # the reserved byte, when we have it
+
+
+def _ico_size(data: bytes) -> tuple[int, int] | None:
+    """The largest image in the directory (a 0 byte means 256); ``None`` if the list is cut."""
+    (count,) = struct.unpack("<H", data[4:6])
+    if len(data) < 6 + count * _ICO_ENTRY:
+        return None
+    sizes = [
+        (data[at] or 256, data[at + 1] or 256)
+        for at in range(6, 6 + count * _ICO_ENTRY, _ICO_ENTRY)
+    ]
+    return max(sizes, key=lambda wh: wh[0] * wh[1])
+
+
 def _label_is_acceptable(content_type_or_ext: str) -> bool:
     label = content_type_or_ext.split(";", 1)[0].strip().lower()
     if label in _UNLABELLED:
@@ -175,8 +214,8 @@ def store_image(library_path: Path, data: bytes, *, content_type_or_ext: str) ->
     """Keep ``data`` in the cache and return its ``cache:`` URL; the same bytes give the same URL.
 
     ``content_type_or_ext`` is what the source called it (``image/png``, ``jpg``, or ``""`` when
-    nobody said). Raises ``ImageRejectedError`` for anything that is not a PNG, JPEG, GIF or WebP
-    image within the size limits, and ``GlossError`` if the file cannot be written.
+    nobody said). Raises ``ImageRejectedError`` for anything that is not a PNG, JPEG, GIF, WebP or
+    ICO image within the size limits, and ``GlossError`` if the file cannot be written.
     """
     if not data:
         raise ImageRejectedError("The image is empty.")
@@ -188,12 +227,13 @@ def store_image(library_path: Path, data: bytes, *, content_type_or_ext: str) ->
     if not _label_is_acceptable(content_type_or_ext):
         raise ImageRejectedError(
             f"Not an image type Gloss keeps: {content_type_or_ext[:80]!r} "
-            "(PNG, JPEG, GIF and WebP are)."
+            "(PNG, JPEG, GIF, WebP and ICO are)."
         )
     info = sniff_image(data)
     if info is None:
         raise ImageRejectedError(
-            "The data is not a PNG, JPEG, GIF or WebP image (its first bytes say otherwise)."
+            "The data is not a PNG, JPEG, GIF or WebP image, nor an ICO icon "
+            "(its first bytes say otherwise)."
         )
     pixels = (info.width or 0) * (info.height or 0)
     if pixels > MAX_IMAGE_PIXELS:
@@ -216,7 +256,7 @@ def store_image(library_path: Path, data: bytes, *, content_type_or_ext: str) ->
 def resolve_cache_url(library_path: Path, url: str) -> Path | None:
     """The file behind a ``cache:`` URL, or ``None`` for anything else.
 
-    Only ``cache:<64 hex>.<png|jpg|gif|webp>`` naming an existing regular file qualifies: no
+    Only ``cache:<64 hex>.<png|jpg|gif|webp|ico>`` naming an existing regular file qualifies: no
     other scheme, no slashes, no ``..``, no query, no symlinks. This is the only way article HTML
     can reach the disk.
     """

@@ -765,3 +765,46 @@ class Library:
             return path.stat().st_size > 0 and not has_pending_migrations(path)
         except (OSError, sqlite3.Error):
             return False
+
+    # ---- favicons -------------------------------------------------------------------------
+
+    def fetch_favicons(
+        self,
+        feed_ids: Sequence[FeedId] | None = None,
+        *,
+        max_age: dt.timedelta = dt.timedelta(days=30),
+    ) -> Changes:
+        """Look up the site icons the feeds pane shows, for feeds that have none yet.
+
+        A site is asked again only ``max_age`` after its last answer, found or not, so a site
+        without an icon costs two requests a month. Muted and demo feeds are never asked: muting
+        means Gloss leaves that server alone. A site that could not be reached keeps no verdict
+        and is tried the next time. Network first, then one short write transaction.
+        """
+        from reader.core import favicons
+        from reader.core.demo import is_demo_url
+
+        cutoff = to_db(utcnow() - max_age)
+        rows = self._db.conn.execute(
+            "SELECT id, url, site_url FROM feeds WHERE favicon IS NULL AND muted = 0 "
+            "AND (favicon_checked_at IS NULL OR favicon_checked_at <= ?)",
+            [cutoff],
+        ).fetchall()
+        wanted = None if feed_ids is None else set(feed_ids)
+        sites = {
+            FeedId(feed_id): site_url or favicons.site_root(url)
+            for feed_id, url, site_url in rows
+            if (wanted is None or feed_id in wanted) and not is_demo_url(url)
+        }
+        if not sites:
+            return Changes()
+        found = favicons.fetch_favicons(self.path, sites)
+        if not found:
+            return Changes()
+        checked_at = to_db(utcnow())
+        with self._transaction():
+            self._db.conn.executemany(
+                "UPDATE feeds SET favicon = ?, favicon_checked_at = ? WHERE id = ?",
+                [(icon, checked_at, feed_id) for feed_id, icon in found.items()],
+            )
+        return Changes(feeds=frozenset(i for i, icon in found.items() if icon is not None))

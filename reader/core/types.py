@@ -61,6 +61,7 @@ class Feed:
     last_fetched_at: dt.datetime | None
     next_fetch_at: dt.datetime | None
     muted: bool
+    favicon: str | None = None  # a cache: URL (image_cache.resolve_cache_url), once looked up
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,7 @@ class RefreshProgress:
     failed: int = 0
     new_articles: int = 0
     feeds: set[FeedId] = field(default_factory=set)
+    reached: set[FeedId] = field(default_factory=set)  # fetched without error: sites that answer
 
 
 class MainWindow(QMainWindow):
@@ -101,7 +102,9 @@ class MainWindow(QMainWindow):
         self._pending_counts = False
         self._explicitly_toggled: set[ArticleId] = set()
 
-        self.feeds_model = FeedsModel(self._icon, lambda: resources.icon("alert", self.theme.error))
+        self.feeds_model = FeedsModel(
+            self._icon, lambda: resources.icon("alert", self.theme.error), reader.path
+        )
         self.feeds_model.move_requested.connect(self._move_feed)
         self.articles_model = ArticlesModel(reader, resources.icon("star-filled", self.theme.star))
         self.annotations_model = AnnotationsModel(self)
@@ -506,6 +509,8 @@ class MainWindow(QMainWindow):
         progress.new_articles += result.new_articles
         if result.outcome is RefreshOutcome.ERROR:
             progress.failed += 1
+        else:
+            progress.reached.add(result.feed_id)
         progress.feeds.add(result.feed_id)
         self.progress_bar.setValue(progress.done)
         self.progress_label.setText(f"Refreshing {progress.done:,} / {progress.total:,}")
@@ -535,6 +540,25 @@ class MainWindow(QMainWindow):
             message += f", {progress.failed:,} failed (see the red feeds)"
         self.statusBar().showMessage(message + ".", 8000)
         self._update_last_refresh()
+        if progress.reached:
+            self._fetch_favicons(sorted(progress.reached))
+
+    def _fetch_favicons(self, feed_ids: list[FeedId]) -> None:
+        """After a refresh, look up missing site icons for the feeds that answered.
+
+        A separate write op, queued behind the refresh, so the refresh never waits for icons;
+        icons are a nicety, so a failure is logged rather than shown.
+        """
+        self.tasks.mutate(
+            lambda lib: lib.fetch_favicons(feed_ids),
+            initiator=self,
+            on_error=self._favicons_failed,
+        )
+
+    def _favicons_failed(self, error: BaseException) -> None:
+        if not isinstance(error, GlossError):
+            raise error
+        log.warning("Could not fetch site icons: %s", error)
 
     def _refresh_failed(self, error: BaseException) -> None:
         self.refreshing = None

@@ -20,6 +20,7 @@ from reader.core.image_cache import (
     sniff_image,
     store_image,
 )
+from tests.support.icons import ico
 
 DEMO_IMAGES = Path(__file__).resolve().parents[2] / "resources" / "demo" / "images"
 
@@ -293,3 +294,28 @@ def test_sniff_of_a_cut_off_header_gives_the_type_without_a_size() -> None:
     assert (info.ext, info.width, info.height) == ("jpg", None, None)
     assert sniff_image(b"GIF89a") is not None
     assert sniff_image(b"RIFF\x00\x00\x00\x00WAVEfmt ") is None
+
+
+# ---- icons (favicons) ----------------------------------------------------------------------------
+
+
+def test_an_ico_is_recognised_with_its_largest_size() -> None:
+    info = sniff_image(ico(32))
+    assert info is not None
+    assert (info.ext, info.mime, info.width, info.height) == ("ico", "image/x-icon", 32, 32)
+
+
+def test_an_ico_is_stored_and_its_cache_url_resolves(library: Path) -> None:
+    data = ico()
+    url = store_image(library, data, content_type_or_ext="image/vnd.microsoft.icon")
+    assert url.endswith(".ico")
+    path = resolve_cache_url(library, url)
+    assert path is not None and path.read_bytes() == data
+    assert store_image(library, data, content_type_or_ext="ico") == url
+
+
+def test_four_bytes_of_ico_magic_without_a_directory_are_refused(library: Path) -> None:
+    assert sniff_image(b"\x00\x00\x01\x00\x00\x00") is None  # zero images
+    assert sniff_image(b"\x00\x00\x01\x00") is None
+    with pytest.raises(ImageRejectedError):
+        store_image(library, b"\x00\x00\x01\x00\x00\x00" + bytes(40), content_type_or_ext="ico")

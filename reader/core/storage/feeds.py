@@ -84,7 +84,7 @@ def parse_folder_path(text: str) -> tuple[str, ...]:
 
 _FEED_COLUMNS = """
     f.id, f.url, f.title, f.user_title, f.site_url, f.folder_id, f.last_fetched_at,
-    f.last_result, f.error, f.next_fetch_at, f.muted, f.muted_reason
+    f.last_result, f.error, f.next_fetch_at, f.muted, f.muted_reason, f.favicon
 """
 
 
@@ -116,6 +116,7 @@ def _to_feed(row: Row, paths: dict[FolderId, tuple[str, ...]], unread: int) -> F
         last_fetched_at=from_db(row["last_fetched_at"]),
         next_fetch_at=from_db(row["next_fetch_at"]),
         muted=bool(row["muted"]),
+        favicon=row["favicon"],
     )
 
 

@@ -74,7 +74,9 @@ CREATE TABLE feeds (
     muted_reason TEXT,
     full_text_policy TEXT NOT NULL DEFAULT 'auto'
         CHECK (full_text_policy IN ('auto', 'always', 'never')),
-    images INTEGER NOT NULL DEFAULT 1
+    images INTEGER NOT NULL DEFAULT 1,
+    favicon TEXT,               -- cache: URL of the site's icon, shown in the feeds pane
+    favicon_checked_at TEXT     -- when Gloss last looked for it (found or not)
 );
 CREATE INDEX feeds_folder ON feeds (folder_id);
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -23,9 +24,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QIcon
+from PySide6.QtGui import QFont, QIcon, QPixmap
 
 from reader.core.demo import is_demo_url
+from reader.core.image_cache import resolve_cache_url
 from reader.core.types import ArticleFilter, Feed, FeedId, FeedStatus, Folder, FolderId
 
 Index = QModelIndex | QPersistentModelIndex
@@ -94,10 +96,19 @@ def local_midnight_utc(now: dt.datetime | None = None) -> dt.datetime:
 class FeedsModel(QAbstractItemModel):
     move_requested = Signal(int, object)  # feed id, folder id or None (top level)
 
-    def __init__(self, icon: Callable[[str], QIcon], error_icon: Callable[[], QIcon]) -> None:
+    def __init__(
+        self,
+        icon: Callable[[str], QIcon],
+        error_icon: Callable[[], QIcon],
+        library_path: Path | None = None,
+    ) -> None:
         super().__init__()
         self._icon = icon
         self._error_icon = error_icon
+        self._library_path = library_path
+        # Decoded once per cache URL: the same bytes always have the same URL, and many feeds
+        # of one site share one icon. None remembers a URL whose file is missing or unreadable.
+        self._favicons: dict[str, QIcon | None] = {}
         self._root = Node(NodeKind.FOLDER, "root", "")
         self._starred = 0
 
@@ -316,7 +327,18 @@ class FeedsModel(QAbstractItemModel):
             return self._error_icon()
         if node.feed is not None and node.feed.muted and not is_demo_url(node.feed.url):
             return self._icon("muted")
-        return self._icon("feed")
+        favicon = self._favicon(node.feed)
+        return favicon if favicon is not None else self._icon("feed")
+
+    def _favicon(self, feed: Feed | None) -> QIcon | None:
+        """The site's cached icon; only ever read from the local cache, never the network."""
+        if feed is None or feed.favicon is None or self._library_path is None:
+            return None
+        if feed.favicon not in self._favicons:
+            path = resolve_cache_url(self._library_path, feed.favicon)
+            pixmap = QPixmap(str(path)) if path is not None else QPixmap()
+            self._favicons[feed.favicon] = None if pixmap.isNull() else QIcon(pixmap)
+        return self._favicons[feed.favicon]
 
     def _tooltip(self, node: Node) -> str | None:
         feed = node.feed
