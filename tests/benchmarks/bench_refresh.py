@@ -648,6 +648,23 @@ def run_loads(trials: list[Trial]) -> str:
     )
 
 
+def earlier_rows(path: Path, measured: set[object], corpus: Corpus) -> list[dict[str, object]]:
+    """Peers' rows from an earlier results file, so a Gloss-only run still gets compared.
+
+    Only rows for tools not measured now, and only from a run on the same corpus; their label
+    says where they came from, since another run means other machine conditions.
+    """
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    if earlier.get("corpus", {}).get("entries") != corpus.entries:
+        raise SystemExit(f"{path} was measured on another corpus; not comparable")
+    stamp = earlier.get("machine", {}).get("date", "?")
+    rows = []
+    for row in earlier.get("summary", []):
+        if row.get("tool") not in measured:
+            rows.append({**row, "label": f"{row.get('label')} [earlier run, {stamp}]"})
+    return rows
+
+
 def markdown(
     rows: list[dict[str, object]],
     trials: list[Trial],
@@ -793,6 +810,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet-wait", type=float, default=120,
                         help="before each refresh, wait up to this many seconds for the machine "
                         "to be idle (0: don't wait)")  # fmt: skip
+    parser.add_argument("--compare-with", type=Path, default=None,
+                        help="results-*.json of an earlier run on the same corpus: its peers' "
+                        "rows are shown and used for the targets (with --tools gloss)")  # fmt: skip
     parser.add_argument("--keep-state", action="store_true", help="keep each tool's state dir")
     args = parser.parse_args(argv)
     args.work_dir = args.work_dir.resolve()
@@ -817,6 +837,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     rows = summarize(tools, trials, args)
+    if args.compare_with:
+        rows += earlier_rows(args.compare_with, {row["tool"] for row in rows}, corpus)
     report = markdown(rows, trials, corpus, machine, args)
     print(report)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
