@@ -26,7 +26,7 @@ from reader.core.paths import backup_dir
 from reader.core.storage import maintenance
 from reader.core.storage.db import library_file_set, open_database
 from reader.core.storage.maintenance import CheckState, full_check_due
-from reader.core.storage.migrations import APPLICATION_ID
+from reader.core.storage.migrations import APPLICATION_ID, schema_version
 from tests.core import durability_writer
 
 NOW = "2026-01-01T00:00:00Z"
@@ -110,7 +110,7 @@ def test_backup_is_a_library_with_the_same_rows(db: Database, library_path: Path
     assert abs(dt.datetime.now(dt.UTC) - info.created_at) < dt.timedelta(minutes=1)
     copy = open_database(info.path, readonly=True)
     assert copy.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    assert copy.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == schema_version()
     assert contents(copy) == contents(db)
     copy.close()
     assert maintenance.list_backups(library_path) == [info]
@@ -447,9 +447,9 @@ def test_pending_migration_is_preceded_by_a_backup(library_path: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     backups = json.loads(out.splitlines()[0])["backups"]
-    assert "user_version 2" in out
+    assert f"user_version {schema_version() + 1}" in out
     assert len(backups) == 1 and backups[0].endswith("-pre-migration.gloss")
     copy = open_database(Path(backups[0]), readonly=True)
-    assert copy.execute("PRAGMA user_version").fetchone() == (1,)
+    assert copy.execute("PRAGMA user_version").fetchone() == (schema_version(),)
     assert contents(copy) == before
     copy.close()

@@ -12,7 +12,11 @@ import pytest
 
 from reader.core.errors import NotALibraryError, SchemaTooNewError
 from reader.core.storage.db import library_file_set, open_database
-from reader.core.storage.migrations import APPLICATION_ID, known_migration_names
+from reader.core.storage.migrations import (
+    APPLICATION_ID,
+    known_migration_names,
+    schema_version,
+)
 from tests.core import durability_writer
 
 
@@ -40,12 +44,12 @@ def test_new_library_is_stamped_and_set_up(library_path: Path) -> None:
     db = open_database(library_path)
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema_version()
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     db.close()
     db = open_database(library_path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema_version()
     assert db["feeds"].exists()
     db.close()
 
@@ -162,7 +166,7 @@ def library_with_articles(path: Path) -> None:
 
 def assert_new_schema(path: Path) -> None:
     version, objects, applied, columns = schema_snapshot(path)
-    assert version == 2
+    assert version == schema_version() + 1
     assert applied == [*known_migration_names(), durability_writer.EXTRA_STEP]
     assert "extra_things" in {name for name, _ in objects}
     assert "extra" in columns
@@ -185,7 +189,7 @@ def test_failing_migration_leaves_the_old_schema_entirely(library_path: Path) ->
     proc = durability_writer.spawn("migrate", library_path, "complete")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert "user_version 2" in out
+    assert f"user_version {schema_version() + 1}" in out
     assert_new_schema(library_path)
 
 
@@ -212,5 +216,32 @@ def test_killed_migration_leaves_the_old_schema_and_reruns(library_path: Path, s
     proc = durability_writer.spawn("migrate", library_path, "complete")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert "user_version 2" in out
+    assert f"user_version {schema_version() + 1}" in out
     assert_new_schema(library_path)
+
+
+def test_a_version_1_library_is_upgraded_with_a_backup_first(library_path: Path) -> None:
+    """The real second step on a library made by the first: columns added, data kept."""
+    from reader.core.library import Library
+    from reader.core.storage import db as db_module
+    from reader.core.storage.migrations import migrations
+
+    conn = sqlite3.connect(library_path)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.commit()
+    conn.close()
+    old = db_module.Database(sqlite3.connect(library_path), execute_plugins=False)
+    migrations.apply(old, stop_before="0002_feed_icons_and_text_index")
+    old.execute("INSERT INTO feeds (url, added_at) VALUES ('https://e.example/f', 'now')")
+    old.conn.commit()
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    old.close()
+
+    with Library.open(library_path) as library:
+        [feed] = library.list_feeds()
+        assert feed.url == "https://e.example/f" and feed.favicon is None
+    db = open_database(library_path, readonly=True)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema_version() >= 2
+    db.close()
+    backups = list((library_path.parent / "backups").glob("*-pre-migration.gloss"))
+    assert len(backups) == 1

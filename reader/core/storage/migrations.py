@@ -74,9 +74,7 @@ CREATE TABLE feeds (
     muted_reason TEXT,
     full_text_policy TEXT NOT NULL DEFAULT 'auto'
         CHECK (full_text_policy IN ('auto', 'always', 'never')),
-    images INTEGER NOT NULL DEFAULT 1,
-    favicon TEXT,               -- cache: URL of the site's icon, shown in the feeds pane
-    favicon_checked_at TEXT     -- when Gloss last looked for it (found or not)
+    images INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX feeds_folder ON feeds (folder_id);
 
@@ -115,8 +113,6 @@ CREATE INDEX articles_sort ON articles (sort_at DESC, id DESC);
 CREATE INDEX articles_feed_sort ON articles (feed_id, sort_at DESC, id DESC);
 CREATE INDEX articles_unread ON articles (feed_id) WHERE read = 0;
 CREATE INDEX articles_starred ON articles (sort_at DESC, id DESC) WHERE starred = 1;
--- Deleting an unpinned old text version checks this foreign key; without an index, a scan.
-CREATE INDEX articles_current_text ON articles (current_text_id);
 
 -- Append-only text versions (reliability.md §5.1). A version that carries highlights is never
 -- updated or deleted.
@@ -207,3 +203,16 @@ def known_migration_names() -> list[str]:
 def schema_version() -> int:
     """The ``user_version`` this Gloss writes: the number of migrations it knows."""
     return len(known_migration_names())
+
+
+@_step("0002_feed_icons_and_text_index")
+def _feed_icons_and_text_index(db: Database) -> None:
+    # The site's icon for the feeds pane (a cache: URL) and when Gloss last looked for it.
+    # (Tolerant of development libraries that had these before the step existed.)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(feeds)").fetchall()}
+    for column in ("favicon", "favicon_checked_at"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE feeds ADD COLUMN {column} TEXT")
+    # Deleting an unpinned old text version checks articles.current_text_id; without an
+    # index that check scans every article.
+    db.execute("CREATE INDEX IF NOT EXISTS articles_current_text ON articles (current_text_id)")
