@@ -213,7 +213,8 @@ class Cli:
                 f"{feed.id:>{width}}  {feed.unread:>5} unread  {folder}{feed.title}{status}\n"
             )
             if feed.error:
-                self.out.write(f"{'':>{width}}  {'':>12}  ! {feed.error}\n")
+                mark = "·" if feed.muted else "!"  # a reason to know, not always a failure
+                self.out.write(f"{'':>{width}}  {'':>12}  {mark} {feed.error}\n")
         return EXIT_OK
 
     def cmd_add(self) -> int:
