@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from reader.core.image_cache import (
     sniff_image,
     store_image,
 )
-from tests.support.icons import ico
+from tests.support.icons import ico, png
 
 DEMO_IMAGES = Path(__file__).resolve().parents[2] / "resources" / "demo" / "images"
 
@@ -36,23 +35,6 @@ WEBP_LOSSY_5X3 = bytes.fromhex(
     "524946463800000057454250565038202c000000f001009d012a0500030001402625a00274ba01f800044c"
     "0000feefbd57fe376e30df82eff7de80de06000000"
 )
-
-
-def png(width: int, height: int, rgb: tuple[int, int, int] = (40, 90, 160)) -> bytes:
-    """A real, decodable PNG of one colour."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    row = b"\x00" + bytes(rgb) * width
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
 
 
 def png_header_claiming(width: int, height: int) -> bytes:

@@ -1,4 +1,5 @@
-"""Tiny real icon files for tests: a classic BMP-in-ICO that Qt's ico plugin decodes."""
+"""Tiny real image files for tests: a one-colour PNG, and a classic BMP-in-ICO that Qt's ico
+plugin decodes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ def ico(size: int = 16, rgb: tuple[int, int, int] = (200, 60, 30)) -> bytes:
 
 
 def png(width: int = 16, height: int = 16, rgb: tuple[int, int, int] = (30, 120, 200)) -> bytes:
+    """A real, decodable PNG of one colour."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
             struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
