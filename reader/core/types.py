@@ -122,12 +122,36 @@ class ArticleFilter:
     starred_only: bool = False
     since: dt.datetime | None = None  # for "Today"
     has_annotations: bool = False
+    tag: str | None = None  # the article or one of its highlights carries this tag
     text: str | None = None  # quick filter on title (substring, case-insensitive)
     newest_first: bool = True
 
 
+HIGHLIGHT_COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink", "purple")
+"""The five highlight colours, default first. Users name them ("important", "question")."""
+
+DEFAULT_HIGHLIGHT_COLOR = HIGHLIGHT_COLORS[0]
+
+
+class AnchorStatus(StrEnum):
+    """Where a highlight stands against the article's current text (reliability.md §5.3)."""
+
+    EXACT = "exact"
+    RELOCATED = "relocated"
+    FUZZY = "fuzzy"  # found with edits: shown with a "review" affordance
+    AMBIGUOUS = "ambiguous"  # several equally good places: the best is shown, others offered
+    ORPHAN = "orphan"  # not found: kept, listed under "Could not place", exported
+
+
 @dataclass(frozen=True, slots=True)
 class Highlight:
+    """A highlight as the user sees it now.
+
+    ``start``/``end`` are code-point offsets in the canonical text of ``text_id`` (the version it
+    is anchored in, normally the article's current text). For an orphan they are the offsets it
+    had when made, which point at nothing; ``anchor`` says which.
+    """
+
     id: HighlightId
     article_id: ArticleId
     quote: str
@@ -138,9 +162,109 @@ class Highlight:
     color: str
     note: str | None
     tags: tuple[str, ...]
-    anchor: str  # exact, relocated, fuzzy, ambiguous, orphan
+    anchor: str  # AnchorStatus value
     created_at: dt.datetime
     updated_at: dt.datetime
+    uuid: str = ""
+    text_id: TextId | None = None
+    score: float | None = None
+    deleted_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightFilter:
+    """What the global Highlights view asks for; every field narrows, ``None`` means any."""
+
+    colors: tuple[str, ...] | None = None
+    tag: str | None = None
+    feed_ids: tuple[FeedId, ...] | None = None
+    article_id: ArticleId | None = None
+    orphans_only: bool = False
+    limit: int | None = None
+    before: tuple[dt.datetime, HighlightId] | None = None  # keyset: (created_at, id) of last row
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightEntry:
+    """A highlight with the article it belongs to, for lists that span the library."""
+
+    highlight: Highlight
+    article_title: str
+    feed_title: str | None
+    feed_id: FeedId | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """An article note with its article, for the global Highlights & Notes view."""
+
+    note: Note
+    article_title: str
+    feed_title: str | None
+    feed_id: FeedId | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What ``import-annotations`` did, per annotation, so nothing vanishes without a word."""
+
+    added: int = 0
+    updated: int = 0  # same uuid already here: the newer edit won (A6/T22)
+    unchanged: int = 0
+    orphans: int = 0  # added, but the passage was not found in this library's text
+    unmatched: tuple[str, ...] = ()  # article URLs this library does not hold
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    name: str
+    articles: int
+    highlights: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReanchorReport:
+    """Counts after re-anchoring (T18/T19: the user is told what moved and what was lost)."""
+
+    exact: int = 0
+    relocated: int = 0
+    fuzzy: int = 0
+    ambiguous: int = 0
+    orphan: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.exact + self.relocated + self.fuzzy + self.ambiguous + self.orphan
+
+    def __add__(self, other: ReanchorReport) -> ReanchorReport:
+        return ReanchorReport(
+            self.exact + other.exact,
+            self.relocated + other.relocated,
+            self.fuzzy + other.fuzzy,
+            self.ambiguous + other.ambiguous,
+            self.orphan + other.orphan,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportArticle:
+    """Everything the Markdown export writes about one article (pure data: no database)."""
+
+    article: Article
+    highlights: tuple[Highlight, ...]  # live ones, article order; orphans last
+    notes: tuple[Note, ...]  # live article notes, oldest first
+    tags: tuple[str, ...]  # the article's tags and its highlights' tags, sorted
+    site_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportReport:
+    directory: str
+    written: tuple[str, ...] = ()  # file names created or updated
+    unchanged: tuple[str, ...] = ()  # nothing new to write
+    kept_user_edits: tuple[str, ...] = ()  # generated part edited by the user: not overwritten
+    conflict_copies: tuple[str, ...] = ()  # where the new export went instead (X13)
+    removed_temp_files: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +301,7 @@ class Changes:
     highlights: frozenset[HighlightId] = frozenset()
     notes: frozenset[NoteId] = frozenset()
     tags: bool = False
+    labels: bool = False  # a highlight colour was renamed
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -187,6 +312,7 @@ class Changes:
             highlights=self.highlights | other.highlights,
             notes=self.notes | other.notes,
             tags=self.tags or other.tags,
+            labels=self.labels or other.labels,
         )
 
     def __bool__(self) -> bool:
@@ -198,6 +324,7 @@ class Changes:
             or self.highlights
             or self.notes
             or self.tags
+            or self.labels
         )
 
 
