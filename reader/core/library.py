@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
+from reader.core.annotating import AnnotationMethods
 from reader.core.errors import (
     AlreadySubscribedError,
     AmbiguousFeedError,
@@ -99,7 +100,7 @@ def _backoff(error_count: int) -> dt.timedelta:
     return min(step, MAX_BACKOFF)
 
 
-class Library:
+class Library(AnnotationMethods):
     """One open library file. Use ``Library.open(path)``; close it (or use ``with``)."""
 
     def __init__(
@@ -558,6 +559,9 @@ class Library:
         assert fetch is not None and parsed is not None
         title = parsed.title or state.title
         stored = article_store.store_entries(self._db, state.feed_id, title, parsed.entries, now)
+        # A changed entry got a new current text: its highlights follow their words onto it.
+        for article_id in annotation_store.articles_with_highlights(self._db, stored.updated):
+            annotation_store.reanchor_article(self._db, article_id)
         columns: dict[str, object] = {
             "title": title,
             "site_url": parsed.site_url,
@@ -643,6 +647,7 @@ class Library:
         return count, Changes(feeds=frozenset(feeds), counts=True)
 
     def list_highlights(self, article_id: ArticleId | None = None) -> list[Highlight]:
+        """Live highlights: one article's in reading order (orphans last), or all, newest first."""
         return annotation_store.list_highlights(self._db, article_id)
 
     def list_notes(self, article_id: ArticleId) -> list[Note]:

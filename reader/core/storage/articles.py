@@ -293,6 +293,14 @@ def _filter_sql(flt: ArticleFilter) -> tuple[list[str], list[object]]:
             "AND h.deleted_at IS NULL) OR EXISTS (SELECT 1 FROM notes n "
             "WHERE n.article_id = a.id AND n.deleted_at IS NULL))"
         )
+    if flt.tag is not None:
+        where.append(
+            "(EXISTS (SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id "
+            "WHERE at.article_id = a.id AND t.name = ?) OR EXISTS (SELECT 1 FROM highlights h "
+            "JOIN highlight_tags ht ON ht.highlight_id = h.id JOIN tags t ON t.id = ht.tag_id "
+            "WHERE h.article_id = a.id AND h.deleted_at IS NULL AND t.name = ?))"
+        )
+        params.extend([flt.tag, flt.tag])
     if flt.text:
         where.append("a.title LIKE ? ESCAPE '\\'")
         escaped = flt.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -216,3 +216,23 @@ def _feed_icons_and_text_index(db: Database) -> None:
     # Deleting an unpinned old text version checks articles.current_text_id; without an
     # index that check scans every article.
     db.execute("CREATE INDEX IF NOT EXISTS articles_current_text ON articles (current_text_id)")
+
+
+@_step("0003_annotation_tags_and_lists")
+def _annotation_tags_and_lists(db: Database) -> None:
+    # A tag comes from the tag field or from a "#tag" in a note. Only the note-derived ones are
+    # replaced when the note is edited, so a tag typed in the field survives a note edit.
+    for table in ("highlight_tags", "article_tags"):
+        columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})").fetchall()}
+        if "from_note" not in columns:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN from_note INTEGER NOT NULL DEFAULT 0")
+    # The global Highlights view lists newest first across the library, and filters by tag.
+    db.execute("CREATE INDEX IF NOT EXISTS highlights_created ON highlights (created_at, id)")
+    db.execute("CREATE INDEX IF NOT EXISTS notes_created ON notes (created_at, id)")
+    db.execute("CREATE INDEX IF NOT EXISTS highlight_tags_tag ON highlight_tags (tag_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS article_tags_tag ON article_tags (tag_id)")
+    # Text versions a highlight was made on or is anchored in are looked up on every text change.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS highlights_created_on ON highlights (created_on_text_id)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS highlights_anchored ON highlights (anchored_text_id)")
