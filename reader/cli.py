@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from reader import __version__
+from reader import __version__, cli_annotations
 from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
 from reader.core.paths import resolve_library_path
 from reader.core.timeutil import iso_z
@@ -35,13 +35,8 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 # Commands of later parts of Gloss: they exist so that scripts get a plain answer, not a
 # usage error, and they say which part will bring them.
 NOT_BUILT_YET = {
-    "highlights": "listing highlights",
-    "highlight": "highlighting",
-    "note": "notes",
     "search": "search",
     "save": "saving pages",
-    "export": "Markdown export",
-    "import-annotations": "importing annotations",
 }
 
 
@@ -170,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", type=int, default=10, metavar="N", help="keep the newest N (10)")
     p = command("check", "check the library file for damage and report its size and backups")
 
+    cli_annotations.add_parsers(command, json_flag)
+
     for name, what in NOT_BUILT_YET.items():
         p = command(name, f"{what} (not built yet)")
         p.add_argument("args", nargs=argparse.REMAINDER)
@@ -179,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- commands ---------------------------------------------------------------------------
 
 
-class Cli:
+class Cli(cli_annotations.AnnotationCommands):
     def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
         self.args = args
         self.out = out

@@ -12,6 +12,7 @@ produced by ``content.canonical_text``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -102,36 +103,47 @@ def anchor(selector: Selector, text: str, *, same_version: bool = False) -> Anch
         return ORPHAN
     if same_version and text[selector.start : selector.end] == quote:
         return Anchor("exact", selector.start, selector.end, 1.0)
-    occurrences = _occurrences(quote, text)
+    occurrences = _occurrences(quote, text) or _occurrences_any_spacing(quote, text)
     if occurrences:
         return _best_exact(selector, text, occurrences)
     return _fuzzy(selector, text)
 
 
-def _occurrences(quote: str, text: str) -> list[int]:
-    found: list[int] = []
+def _occurrences(quote: str, text: str) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
     i = text.find(quote)
     while i != -1:
-        found.append(i)
+        found.append((i, i + len(quote)))
         i = text.find(quote, i + 1)
     return found
 
 
-def _best_exact(selector: Selector, text: str, occurrences: list[int]) -> Anchor:
-    length = len(selector.quote)
+def _occurrences_any_spacing(quote: str, text: str) -> list[tuple[int, int]]:
+    """The quote's words with any whitespace between them (T13).
+
+    A quote that spans a paragraph break holds "\n\n"; when the publisher turns the paragraphs
+    into lines (or back), the words are all still there in order, and that is the same passage,
+    not an edit for the fuzzy search to score.
+    """
+    words = quote.split()
+    if len(words) < 2:
+        return []
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def _best_exact(selector: Selector, text: str, occurrences: list[tuple[int, int]]) -> Anchor:
     scored = sorted(
-        ((_score(selector, text, s, s + length, 1.0), s) for s in occurrences),
-        key=lambda pair: (-pair[0], abs(pair[1] - selector.start)),
+        ((_score(selector, text, s, e, 1.0), s, e) for s, e in occurrences),
+        key=lambda item: (-item[0], abs(item[1] - selector.start)),
     )
-    best_score, best = scored[0]
-    rivals = tuple(
-        (s, s + length) for score, s in scored[1:] if best_score - score < AMBIGUITY_MARGIN
-    )
+    best_score, best, best_end = scored[0]
+    rivals = tuple((s, e) for score, s, e in scored[1:] if best_score - score < AMBIGUITY_MARGIN)
     if rivals:
-        return Anchor("ambiguous", best, best + length, best_score, rivals)
-    if best == selector.start:
-        return Anchor("exact", best, best + length, 1.0)
-    return Anchor("relocated", best, best + length, best_score)
+        return Anchor("ambiguous", best, best_end, best_score, rivals)
+    if best == selector.start and best_end == selector.end:
+        return Anchor("exact", best, best_end, 1.0)
+    return Anchor("relocated", best, best_end, best_score)
 
 
 def _score(selector: Selector, text: str, start: int, end: int, quote_sim: float) -> float:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from reader.core.storage import annotations as store
+from reader.core.storage import articles as article_store
 from reader.core.storage import tags as tag_store
 from reader.core.storage.sql import execute, fetch_all
 from reader.core.timeutil import utcnow
@@ -34,6 +35,7 @@ from reader.core.types import (
     NoteId,
     ReanchorReport,
     TagCount,
+    TextSource,
 )
 
 _LABEL_KEY = "color_label."
@@ -152,6 +154,36 @@ class AnnotationMethods:
             for article_id in store.articles_with_highlights(self._db):
                 report = report + store.reanchor_article(self._db, article_id, force=True)
         return report
+
+    def set_article_text(
+        self,
+        article_id: ArticleId,
+        html: str,
+        *,
+        base_url: str | None = None,
+        source: TextSource = TextSource.FULLTEXT,
+        extractor: str | None = None,
+        extractor_version: str | None = None,
+    ) -> tuple[ReanchorReport, Changes]:
+        """Show a new text of the article (full text, a re-extraction) and move its highlights
+        onto it; the report says how each fared (T19). Older versions are kept."""
+        from reader.core.content import canonical_text, sanitize_html
+
+        clean = sanitize_html(html, base_url)
+        text = canonical_text(clean)
+        with self._transaction():
+            article_store.add_text_version(
+                self._db,
+                article_id,
+                clean,
+                text,
+                source,
+                utcnow(),
+                extractor=extractor,
+                extractor_version=extractor_version,
+            )
+            report = store.reanchor_article(self._db, article_id)
+        return report, Changes(articles=frozenset({article_id}))
 
     @staticmethod
     def _highlight_changes(

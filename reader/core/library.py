@@ -559,9 +559,11 @@ class Library(AnnotationMethods):
         assert fetch is not None and parsed is not None
         title = parsed.title or state.title
         stored = article_store.store_entries(self._db, state.feed_id, title, parsed.entries, now)
-        # A changed entry got a new current text: its highlights follow their words onto it.
+        # A changed entry got a new current text: its highlights follow their words onto it,
+        # and only then may the versions they were anchored in go.
         for article_id in annotation_store.articles_with_highlights(self._db, stored.updated):
             annotation_store.reanchor_article(self._db, article_id)
+        article_store.drop_replaced_texts(self._db, stored.replaced_texts)
         columns: dict[str, object] = {
             "title": title,
             "site_url": parsed.site_url,

@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from reader.core.content import CANON_VERSION
+from reader.core.content import CANON_VERSION, text_sha256
 from reader.core.errors import NotFoundError
-from reader.core.storage.sql import Row, chunks, execute, fetch_all, fetch_one, placeholders
+from reader.core.storage.sql import (
+    Row,
+    chunks,
+    execute,
+    fetch_all,
+    fetch_one,
+    placeholders,
+    scalar,
+)
 from reader.core.timeutil import from_db, from_db_required, to_db
 from reader.core.types import (
     Article,
@@ -67,6 +75,7 @@ class StoredEntries:
     new: tuple[ArticleId, ...]
     updated: tuple[ArticleId, ...]
     rekeyed: tuple[ArticleId, ...] = ()  # same article, new id from the publisher (F16)
+    replaced_texts: tuple[TextId, ...] = ()  # former current versions: drop once re-anchored
 
 
 # F16: a publisher that changes every guid (a URL-scheme migration) must not turn a reader's
@@ -151,8 +160,8 @@ def store_entries(
     """Insert new entries and update changed ones. Runs inside the caller's transaction.
 
     A changed entry keeps its article id (and so its read state, star and annotations); its new
-    content becomes a new current text version. The previous version is dropped only when
-    nothing pins it (rule 7; reliability.md §5.1).
+    content becomes a new current text version. The previous versions are listed in the result
+    for ``drop_replaced_texts``, which the caller runs once highlights have been re-anchored.
     """
     now_db = to_db(now)
     assert now_db is not None
@@ -188,6 +197,7 @@ def store_entries(
 
     new: list[ArticleId] = []
     updated: list[ArticleId] = []
+    replaced: list[TextId] = []
     seen: set[str] = set()
     for entry in entries:
         if entry.key in seen:
@@ -251,14 +261,27 @@ def store_entries(
             execute(
                 db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id]
             )
-            if current_text_id is not None and not _text_is_pinned(db, current_text_id):
-                execute(
-                    db,
-                    "DELETE FROM article_texts WHERE id = ? AND source = 'feed'",
-                    [current_text_id],
-                )
+            if current_text_id is not None:
+                replaced.append(TextId(current_text_id))
         updated.append(ArticleId(article_id))
-    return StoredEntries(tuple(new), tuple(updated), tuple(rekeyed))
+    return StoredEntries(tuple(new), tuple(updated), tuple(rekeyed), tuple(replaced))
+
+
+def drop_replaced_texts(db: Database, text_ids: Sequence[TextId]) -> None:
+    """Delete former feed versions nothing needs any more.
+
+    Called after the articles' highlights have moved onto the new versions: a version is kept
+    while it is shown, while a highlight was made on it, or while one is anchored in it (rule 7;
+    reliability.md §5.1).
+    """
+    for text_id in text_ids:
+        if not _text_is_pinned(db, text_id):
+            execute(
+                db,
+                "DELETE FROM article_texts WHERE id = ? AND source = 'feed' AND id NOT IN "
+                "(SELECT current_text_id FROM articles WHERE current_text_id = ?)",
+                [text_id, text_id],
+            )
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -453,3 +476,41 @@ def delete_feed_articles(db: Database, feed_id: FeedId) -> int:
     )
     kept = db.conn.execute("SELECT count(*) FROM articles WHERE feed_id = ?", [feed_id]).fetchone()
     return int(kept[0])
+
+
+def add_text_version(
+    db: Database,
+    article_id: ArticleId,
+    html: str,
+    text: str,
+    source: TextSource,
+    now: dt.datetime,
+    *,
+    extractor: str | None = None,
+    extractor_version: str | None = None,
+) -> TextId:
+    """Store a new text version (full text, re-extraction) and make it the one shown.
+
+    Earlier versions stay: the feed's own text is what the reader can switch back to, and a
+    version a highlight was made on is never removed (reliability.md §5.1, A3).
+    """
+    if scalar(db, "SELECT 1 FROM articles WHERE id = ?", [article_id]) is None:
+        raise NotFoundError(f"There is no article with id {article_id}.")
+    text_id = execute(
+        db,
+        "INSERT INTO article_texts (article_id, source, extractor, extractor_version, "
+        "canon_version, html, text, text_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            article_id,
+            source.value,
+            extractor,
+            extractor_version,
+            CANON_VERSION,
+            html,
+            text,
+            text_sha256(text),
+            to_db(now),
+        ],
+    )
+    execute(db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id])
+    return TextId(text_id)
