@@ -43,6 +43,7 @@ from reader.core.types import (
     Folder,
     RefreshOutcome,
     RefreshResult,
+    TagCount,
 )
 from reader.gui import resources
 from reader.gui.actions import MENUS, SPECS, TOOLBAR, build_actions
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.refreshing: RefreshProgress | None = None
         self._pending_counts = False
         self._explicitly_toggled: set[ArticleId] = set()
+        self._shown_feeds: tuple[list[Folder], list[Feed], int] = ([], [], 0)
 
         self.feeds_model = FeedsModel(
             self._icon, lambda: resources.icon("alert", self.theme.error), reader.path
@@ -278,19 +280,22 @@ class MainWindow(QMainWindow):
 
     def reload_feeds(self) -> None:
         folders, feeds = self.reader.list_folders(), self.reader.list_feeds()
-        self._show_feeds(folders, feeds, self.reader.starred_count())
+        self._show_feeds(folders, feeds, self.reader.starred_count(), self.reader.list_tags())
 
     def reload_feeds_in_background(self) -> None:
         """Read the feed list on the writer thread: after a big refresh, 1,000 feeds with their
         counts and statuses take tens of milliseconds that the GUI thread should not spend."""
 
-        def read(lib: Library) -> tuple[list[Folder], list[Feed], int]:
-            return lib.list_folders(), lib.list_feeds(), lib.starred_count()
+        def read(lib: Library) -> tuple[list[Folder], list[Feed], int, list[TagCount]]:
+            return lib.list_folders(), lib.list_feeds(), lib.starred_count(), lib.list_tags()
 
         self.tasks.run_db(read, lambda r: self._show_feeds(*r), lambda e: self.show_error(str(e)))
 
-    def _show_feeds(self, folders: list[Folder], feeds: list[Feed], starred: int) -> None:
-        self.feeds_model.load(folders, feeds, starred)
+    def _show_feeds(
+        self, folders: list[Folder], feeds: list[Feed], starred: int, tags: list[TagCount]
+    ) -> None:
+        self._shown_feeds = (folders, feeds, starred)
+        self.feeds_model.load(folders, feeds, starred, tags)
         self.named_actions["remove_demo"].setEnabled(
             any(f.folder == DEMO_FOLDER and is_demo_url(f.url) for f in feeds)
         )
@@ -305,6 +310,10 @@ class MainWindow(QMainWindow):
         renamed = changes.feeds and not changes.counts and not changes.articles
         if changes.folders or known != set(changes.feeds) or renamed:
             self.reload_feeds()
+        elif changes.tags:
+            # A note edit can add or drop a #tag: only the Tags group is read again.
+            folders, feeds, starred = self._shown_feeds
+            self._show_feeds(folders, feeds, starred, self.reader.list_tags())
         elif changes.counts:
             if self.refreshing is not None:
                 self._pending_counts = True

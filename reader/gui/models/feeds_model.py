@@ -1,4 +1,4 @@
-"""The feeds tree: smart views on top, then folders and feeds, with unread counts.
+"""The feeds tree: smart views on top, then folders and feeds with unread counts, then tags.
 
 The model holds plain nodes rebuilt from ``Library.list_folders``/``list_feeds``. When the tree's
 shape is unchanged (the usual case after a refresh or a mark-read), only the changed rows emit
@@ -28,7 +28,7 @@ from PySide6.QtGui import QFont, QIcon, QPixmap
 
 from reader.core.demo import is_demo_url
 from reader.core.image_cache import resolve_cache_url
-from reader.core.types import ArticleFilter, Feed, FeedId, FeedStatus, Folder, FolderId
+from reader.core.types import ArticleFilter, Feed, FeedId, FeedStatus, Folder, FolderId, TagCount
 
 Index = QModelIndex | QPersistentModelIndex
 FEED_MIME = "application/x-gloss-feed-id"
@@ -38,6 +38,8 @@ class NodeKind(Enum):
     SMART = "smart"
     FOLDER = "folder"
     FEED = "feed"
+    TAGS = "tags"  # the "Tags" group under the feeds
+    TAG = "tag"
 
 
 class SmartView(Enum):
@@ -79,6 +81,7 @@ class Node:
     smart: SmartView | None = None
     feed: Feed | None = None
     folder: Folder | None = None
+    tag: TagCount | None = None
 
     def row(self) -> int:
         return self.parent.children.index(self) if self.parent is not None else 0
@@ -111,10 +114,19 @@ class FeedsModel(QAbstractItemModel):
         self._favicons: dict[str, QIcon | None] = {}
         self._root = Node(NodeKind.FOLDER, "root", "")
         self._starred = 0
+        self._tags: tuple[TagCount, ...] = ()
 
     # ---- loading --------------------------------------------------------------------------
 
-    def load(self, folders: Sequence[Folder], feeds: Sequence[Feed], starred: int = 0) -> None:
+    def load(
+        self,
+        folders: Sequence[Folder],
+        feeds: Sequence[Feed],
+        starred: int = 0,
+        tags: Sequence[TagCount] | None = None,
+    ) -> None:
+        if tags is not None:
+            self._tags = tuple(tags)
         root = self._build(folders, feeds)
         self._starred = starred
         if root.shape() == self._root.shape():
@@ -168,12 +180,23 @@ class FeedsModel(QAbstractItemModel):
                 )
             )
         self._sum_folders(root)
+        if self._tags:
+            group = Node(NodeKind.TAGS, "tags", "Tags", parent=root)
+            root.children.append(group)
+            for tag in self._tags:
+                group.children.append(
+                    Node(NodeKind.TAG, f"tag:{tag.name}", f"#{tag.name}", parent=group, tag=tag)
+                )
         return root
 
     def _sum_folders(self, node: Node) -> int:
         if node.kind is NodeKind.FEED:
             return node.unread
-        total = sum(self._sum_folders(c) for c in node.children if c.kind is not NodeKind.SMART)
+        total = sum(
+            self._sum_folders(c)
+            for c in node.children
+            if c.kind in (NodeKind.FOLDER, NodeKind.FEED)
+        )
         node.unread = total
         return total
 
@@ -183,8 +206,10 @@ class FeedsModel(QAbstractItemModel):
             or old.unread != new.unread
             or old.feed != new.feed
             or old.folder != new.folder
+            or old.tag != new.tag
         )
         old.title, old.unread, old.feed, old.folder = new.title, new.unread, new.feed, new.folder
+        old.tag = new.tag
         if changed and old is not self._root:
             index = self.createIndex(old.row(), 0, old)
             self.dataChanged.emit(index, index)
@@ -194,7 +219,7 @@ class FeedsModel(QAbstractItemModel):
             self._notify_smart()
 
     def _update_counts(self, node: Node, counts: dict[FeedId, int]) -> int:
-        if node.kind is NodeKind.SMART:
+        if node.kind in (NodeKind.SMART, NodeKind.TAGS, NodeKind.TAG):
             return 0
         if node.kind is NodeKind.FEED:
             assert node.feed is not None
@@ -247,6 +272,11 @@ class FeedsModel(QAbstractItemModel):
         if node.kind is NodeKind.FOLDER:
             assert node.folder is not None
             return ArticleFilter(folder_id=node.folder.id)
+        if node.kind is NodeKind.TAG:
+            assert node.tag is not None
+            return ArticleFilter(tag=node.tag.name)
+        if node.kind is NodeKind.TAGS:
+            return ArticleFilter(tag="\x00")  # the group itself lists nothing
         return {
             SmartView.UNREAD: ArticleFilter(unread_only=True),
             SmartView.STARRED: ArticleFilter(starred_only=True),
@@ -297,7 +327,7 @@ class FeedsModel(QAbstractItemModel):
             return self._decoration(node)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(node)
-        if role == Qt.ItemDataRole.FontRole and node.kind is NodeKind.FOLDER:
+        if role == Qt.ItemDataRole.FontRole and node.kind in (NodeKind.FOLDER, NodeKind.TAGS):
             font = QFont()
             font.setWeight(QFont.Weight.DemiBold)
             return font
@@ -310,6 +340,8 @@ class FeedsModel(QAbstractItemModel):
             if node.smart is SmartView.STARRED:
                 return self._starred
             return 0
+        if node.kind is NodeKind.TAG:
+            return 0  # tags have no unread count; the tooltip says how many carry them
         return node.unread
 
     def _error(self, node: Node) -> str | None:
@@ -323,6 +355,8 @@ class FeedsModel(QAbstractItemModel):
             return self._icon(node.smart.icon_name)
         if node.kind is NodeKind.FOLDER:
             return self._icon("folder")
+        if node.kind in (NodeKind.TAGS, NodeKind.TAG):
+            return self._icon("tag")
         if self._error(node):
             return self._error_icon()
         if node.feed is not None and node.feed.muted and not is_demo_url(node.feed.url):
@@ -341,6 +375,13 @@ class FeedsModel(QAbstractItemModel):
         return self._favicons[feed.favicon]
 
     def _tooltip(self, node: Node) -> str | None:
+        if node.tag is not None:
+            parts = []
+            if node.tag.articles:
+                parts.append(f"{node.tag.articles} article{'s' * (node.tag.articles != 1)}")
+            if node.tag.highlights:
+                parts.append(f"{node.tag.highlights} highlight{'s' * (node.tag.highlights != 1)}")
+            return f"#{node.tag.name}: " + ", ".join(parts)
         feed = node.feed
         if feed is None:
             return None
@@ -362,6 +403,8 @@ class FeedsModel(QAbstractItemModel):
             return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemNeverHasChildren
         if node.kind is NodeKind.FOLDER:
             return base | Qt.ItemFlag.ItemIsDropEnabled
+        if node.kind is NodeKind.TAGS:
+            return base
         return base | Qt.ItemFlag.ItemNeverHasChildren
 
     # ---- drag and drop --------------------------------------------------------------------
