@@ -205,7 +205,7 @@ class AnnotationCommands:
         except OSError as e:
             raise GlossError(f"Cannot read {path}: {e.strerror or e}") from e
         with self.open() as library:
-            report = library.import_annotations(data)
+            report, _changes = library.import_annotations(data)
         self.out.write(
             f"Imported annotations: {report.added} added, {report.updated} updated, "
             f"{report.unchanged} already here"
@@ -216,6 +216,8 @@ class AnnotationCommands:
             )
             + ".\n"
         )
+        for reason in report.skipped[:20]:
+            self.err.write(f"gloss import-annotations: skipped {reason}\n")
         if report.unmatched:
             self.err.write(
                 f"gloss import-annotations: {len(report.unmatched)} article(s) are not in this "

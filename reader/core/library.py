@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from reader.core.annotating import AnnotationMethods
+from reader.core.annotation_io import AnnotationIOMethods
 from reader.core.errors import (
     AlreadySubscribedError,
     AmbiguousFeedError,
@@ -100,7 +101,7 @@ def _backoff(error_count: int) -> dt.timedelta:
     return min(step, MAX_BACKOFF)
 
 
-class Library(AnnotationMethods):
+class Library(AnnotationMethods, AnnotationIOMethods):
     """One open library file. Use ``Library.open(path)``; close it (or use ``with``)."""
 
     def __init__(

@@ -213,6 +213,7 @@ class ImportReport:
     unchanged: int = 0
     orphans: int = 0  # added, but the passage was not found in this library's text
     unmatched: tuple[str, ...] = ()  # article URLs this library does not hold
+    skipped: tuple[str, ...] = ()  # annotations of the file Gloss could not use, with the reason
 
 
 @dataclass(frozen=True, slots=True)
