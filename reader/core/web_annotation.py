@@ -757,6 +757,10 @@ def parse_collection(data: bytes, *, now: dt.datetime | None = None) -> ParsedCo
 # --- merging ------------------------------------------------------------------------------------
 
 
+def _to_second(value: dt.datetime) -> dt.datetime:
+    return value.replace(microsecond=0)
+
+
 def merge_decision(
     existing_modified: dt.datetime,
     existing_deleted: dt.datetime | None,
@@ -768,9 +772,12 @@ def merge_decision(
     the annotation back, and an edit made before it does not. On a tie the deletion wins: it is
     the safer reading of "both happened at once" than resurrecting what someone removed. Equal
     and identical states give ``"keep"``, so a re-import changes nothing.
+
+    Times are compared to the second, the precision a library stores: another tool's
+    ``12:00:00.5`` is kept as ``12:00:00``, and must not look newer on every re-import.
     """
-    ours = max(existing_modified, existing_deleted or existing_modified)
-    theirs = max(incoming.modified, incoming.deleted or incoming.modified)
+    ours = _to_second(max(existing_modified, existing_deleted or existing_modified))
+    theirs = _to_second(max(incoming.modified, incoming.deleted or incoming.modified))
     if theirs != ours:
         return "take" if theirs > ours else "keep"
     if incoming.deleted is not None and existing_deleted is None:

@@ -886,6 +886,15 @@ def test_newest_change_wins_and_a_deletion_counts_as_a_change(
     assert merge_decision(existing_modified, existing_deleted, incoming) == expected
 
 
+def test_a_sub_second_difference_is_a_tie_because_libraries_store_whole_seconds() -> None:
+    """Another tool's 12:00:00.5 is stored as 12:00:00; re-importing it must change nothing."""
+    incoming = highlight(modified=T1 + dt.timedelta(microseconds=500_000))
+    assert merge_decision(T1, None, incoming) == "keep"
+    assert merge_decision(T1 - dt.timedelta(seconds=1), None, incoming) == "take"
+    # a deletion within the same second still wins the tie
+    assert merge_decision(T1, T1, incoming) == "keep"
+
+
 def test_a_tombstone_exported_from_one_library_beats_an_older_edit_in_another() -> None:
     """A6 end to end: delete on A, export, import on B where the highlight was edited earlier."""
     on_b = highlight(modified=T1)
