@@ -21,7 +21,7 @@ from PySide6.QtGui import QAction, QKeySequence
 class ActionSpec:
     name: str  # also the handler's method name
     text: str
-    menu: str  # File, Go, Article, Feed, View, Help
+    menu: str  # File, Edit, Go, Article, Feed, View, Help
     shortcuts: tuple[str, ...] = ()
     icon: str | None = None
     tip: str = ""
@@ -37,9 +37,31 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("import_opml", "&Import Subscriptions (OPML)…", "File", ("Ctrl+I",)),
     ActionSpec("export_opml", "&Export Subscriptions (OPML)…", "File", ("Ctrl+E",)),
     ActionSpec(
+        "export_markdown_all",
+        "Export Highlights && Notes to &Markdown…",
+        "File",
+        ("Ctrl+Shift+E",),
+        tip="Write one Markdown file per annotated article into a folder (an Obsidian vault)",
+    ),
+    ActionSpec(
+        "export_markdown_selected",
+        "Export &Selected Articles to Markdown…",
+        "File",
+        tip="Export the highlights and notes of the articles selected in the list",
+    ),
+    ActionSpec(
+        "export_annotations_json",
+        "Export Annotations (W3C &JSON)…",
+        "File",
+        tip="Every highlight and note in one file another Gloss library can import",
+    ),
+    ActionSpec("import_annotations", "Import Annotations (&JSON)…", "File"),
+    ActionSpec(
         "remove_demo", "Remove the &Demo Feeds…", "File", tip="Unsubscribe from the sample feeds"
     ),
     ActionSpec("quit", "&Quit", "File", ("Ctrl+Q",)),
+    # Edit
+    ActionSpec("undo", "&Undo Delete", "Edit", ("Ctrl+Z",), tip="Bring back what you deleted last"),
     # Go
     ActionSpec("next_article", "&Next Article", "Go", ("J",)),
     ActionSpec("previous_article", "&Previous Article", "Go", ("K",)),
@@ -52,6 +74,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("go_starred", "&Starred", "Go", ("G, S",), "star"),
     ActionSpec("go_today", "&Today", "Go", ("G, T",), "today"),
     ActionSpec("go_highlighted", "&Highlighted", "Go", ("G, H",), "highlight"),
+    ActionSpec(
+        "show_highlights_view",
+        "All Highlights && &Notes",
+        "Go",
+        ("G, N",),
+        "note",
+        "Every highlight and note in the library, newest first",
+    ),
     ActionSpec("focus_filter", "&Filter Articles", "Go", ("/",), "search"),
     ActionSpec("focus_feeds", "Focus Feeds", "Go", ("G, F",)),
     # Article
@@ -75,6 +105,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "mark-all-read",
         "Mark every article in this list as read",
     ),
+    ActionSpec(
+        "highlight_selection",
+        "&Highlight Selection",
+        "Article",
+        ("H",),
+        "highlight",
+        "Highlight the selected words",
+    ),
+    ActionSpec("add_article_note", "Add &Note to Article", "Article", ("Shift+N",)),
+    ActionSpec(
+        "copy_as_markdown",
+        "&Copy Highlights as Markdown",
+        "Article",
+        ("Ctrl+Shift+C",),
+        tip="Put this article's highlights and notes on the clipboard as Markdown",
+    ),
     # Feed
     ActionSpec("refresh_all", "&Refresh All", "Feed", ("R", "F5"), "refresh", "Fetch new articles"),
     ActionSpec("refresh_selected", "Refresh &Selected Feed", "Feed", ("Shift+R",)),
@@ -82,6 +128,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("move_selected", "&Move to Folder…", "Feed"),
     ActionSpec("feed_properties", "&Properties…", "Feed"),
     ActionSpec("remove_selected", "&Unsubscribe…", "Feed", ("Delete",)),
+    ActionSpec(
+        "export_markdown_feed",
+        "E&xport Highlights of This Feed…",
+        "Feed",
+        tip="Export the highlights and notes of the selected feed or folder to Markdown",
+    ),
     # View
     ActionSpec(
         "toggle_annotations",
@@ -98,16 +150,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("theme_system", "Theme: Follow &System", "View", checkable=True),
     ActionSpec("theme_light", "Theme: &Light", "View", checkable=True),
     ActionSpec("theme_dark", "Theme: &Dark", "View", checkable=True),
+    ActionSpec("name_colors", "Name Highlight &Colours…", "View"),
     # Help
     ActionSpec("show_shortcuts", "&Keyboard Shortcuts", "Help", ("?",), "keyboard"),
     ActionSpec("about", "&About Gloss", "Help"),
 )
 
 SPECS: dict[str, ActionSpec] = {spec.name: spec for spec in ACTIONS}
-MENUS: tuple[str, ...] = ("File", "Go", "Article", "Feed", "View", "Help")
+MENUS: tuple[str, ...] = ("File", "Edit", "Go", "Article", "Feed", "View", "Help")
 TOOLBAR: tuple[str | None, ...] = (
     "refresh_all", "add_feed", None, "mark_all_read", "toggle_read", "toggle_star",
-    "open_original", None, "toggle_annotations",
+    "open_original", None, "highlight_selection", "show_highlights_view", "toggle_annotations",
 )  # fmt: skip
 
 

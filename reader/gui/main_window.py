@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSplitter,
+    QStackedWidget,
     QToolBar,
 )
 
@@ -47,6 +48,7 @@ from reader.core.types import (
 )
 from reader.gui import resources
 from reader.gui.actions import MENUS, SPECS, TOOLBAR, build_actions
+from reader.gui.annotation_actions import AnnotationActions
 from reader.gui.dialogs.add_feed import AddFeedDialog
 from reader.gui.dialogs.shortcuts import ShortcutsDialog
 from reader.gui.models.annotations_model import AnnotationsModel
@@ -55,6 +57,7 @@ from reader.gui.models.feeds_model import FeedsModel, NodeKind
 from reader.gui.panes.annotations_pane import AnnotationsPane
 from reader.gui.panes.articles_pane import SHOW_ALL, ArticlesPane
 from reader.gui.panes.feeds_pane import FeedsPane
+from reader.gui.panes.highlights_view import HighlightsView
 from reader.gui.panes.reading_view import ReadingView, open_in_system_browser
 from reader.gui.settings_store import FONT_SIZES, PREFERENCES, SettingsStore
 from reader.gui.tasks import TaskManager
@@ -82,7 +85,7 @@ class RefreshProgress:
     reached: set[FeedId] = field(default_factory=set)  # fetched without error: sites that answer
 
 
-class MainWindow(QMainWindow):
+class MainWindow(AnnotationActions, QMainWindow):
     def __init__(
         self,
         tasks: TaskManager,
@@ -117,6 +120,7 @@ class MainWindow(QMainWindow):
             reader.path, self.theme, settings.get("font_size"), open_url=open_url, parent=self
         )
         self.annotations_pane = AnnotationsPane(self.annotations_model, self)
+        self.highlights_view = HighlightsView(self)
 
         self.center = QSplitter(Qt.Orientation.Vertical, self)
         self.center.setObjectName("centerSplitter")
@@ -127,8 +131,15 @@ class MainWindow(QMainWindow):
         self.center.setChildrenCollapsible(False)
         self.outer = QSplitter(Qt.Orientation.Horizontal, self)
         self.outer.setObjectName("outerSplitter")
+        # The middle shows either the list and the article, or every highlight and note.
+        self.middle = QStackedWidget(self)
+        self.middle.setObjectName("middle")
+        self.middle.addWidget(self.center)
+        self.middle.addWidget(self.highlights_view)
+        # Its filter bar is wide; it must not widen the middle while the article list shows.
+        self.highlights_view.setMinimumWidth(240)
         self.outer.addWidget(self.feeds_pane)
-        self.outer.addWidget(self.center)
+        self.outer.addWidget(self.middle)
         self.outer.addWidget(self.annotations_pane)
         self.outer.setStretchFactor(1, 1)
         self.outer.setCollapsible(1, False)
@@ -147,6 +158,7 @@ class MainWindow(QMainWindow):
                 self.named_actions["rename_selected"],
                 self.named_actions["move_selected"],
                 self.named_actions["feed_properties"],
+                self.named_actions["export_markdown_feed"],
                 None,
                 self.named_actions["remove_selected"],
             ]
@@ -171,6 +183,7 @@ class MainWindow(QMainWindow):
         )
         tasks.changes_applied.connect(self._on_changes)
         tasks.error_reported.connect(self.show_error)
+        self.connect_annotations()
         hints = QGuiApplication.styleHints()
         if hasattr(hints, "colorSchemeChanged"):
             hints.colorSchemeChanged.connect(self._system_scheme_changed)
@@ -195,6 +208,7 @@ class MainWindow(QMainWindow):
                     menu.addAction(self.named_actions[spec.name])
                     if spec.name in (
                         "export_opml",
+                        "import_annotations",
                         "remove_demo",
                         "go_highlighted",
                         "open_original",
@@ -272,6 +286,7 @@ class MainWindow(QMainWindow):
         self.articles_model.set_muted_colour(theme.muted)
         self.feeds_pane.set_theme(theme)
         self.annotations_pane.set_theme(theme)
+        self.highlights_view.set_theme(theme)
         self.reading_view.set_theme(theme)
         self.feeds_model.layoutChanged.emit()
         self.articles_model.layoutChanged.emit()
@@ -324,9 +339,7 @@ class MainWindow(QMainWindow):
         elif changes.articles:
             self.feeds_model.set_starred(self.reader.starred_count())  # a star, not a read
         self.articles_model.apply_changes(changes)
-        current = self.reading_view.detail
-        if current is not None and (changes.highlights or changes.notes):
-            self._load_annotations(current.article.id)
+        self.apply_annotation_changes(changes)
         self._update_title()
 
     def _flush_counts(self) -> None:
@@ -335,23 +348,17 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_feed_selected(self, flt: Any, _key: str) -> None:
+        self.show_highlights_page(False)
         self.articles_pane.set_base_filter(flt)
 
     def _on_article_selected(self, article: Article | None) -> None:
         self._mark_read_timer.stop()
         if article is None:
             self.reading_view.show_placeholder(self._placeholder_text())
-            self.annotations_model.clear()
-            self.annotations_pane.set_article_shown(False)
+            self.annotations_pane.show_article(self.reader, None)
             return
-        try:
-            detail = self.reader.get_article(article.id)
-        except GlossError as e:
-            self.reading_view.show_placeholder(str(e))
+        if not self.show_article_by_id(article.id):
             return
-        self.reading_view.show_article(detail)
-        self._load_annotations(article.id)
-        self.annotations_pane.set_article_shown(True)
         delay = self.settings.get("mark_read_delay_ms")
         if not article.read and delay >= 0 and article.id not in self._explicitly_toggled:
             self._mark_read_timer.setProperty("article_id", int(article.id))
@@ -362,10 +369,34 @@ class MainWindow(QMainWindow):
             return "No articles here."
         return "Select an article to read it."
 
-    def _load_annotations(self, article_id: ArticleId) -> None:
-        self.annotations_model.set_items(
-            self.reader.list_highlights(article_id), self.reader.list_notes(article_id)
-        )
+    def show_article_by_id(self, article_id: ArticleId) -> bool:
+        """Show an article with its highlights painted and its annotations in the pane."""
+        try:
+            detail = self.reader.get_article(article_id)
+        except GlossError as e:
+            self.reading_view.show_placeholder(str(e))
+            self.annotations_pane.show_article(self.reader, None)
+            return False
+        self.reading_view.show_article(detail)
+        self.reading_view.set_highlights(self.reader.list_highlights(article_id))
+        self.annotations_pane.show_article(self.reader, article_id)
+        return True
+
+    def open_link(self, url: QUrl) -> None:
+        """A link clicked in a note: only web and mail links leave the app."""
+        if url.isValid() and url.scheme().lower() in ("http", "https", "mailto"):
+            self._open_url(url)
+        else:
+            self.statusBar().showMessage(f"Not opened: {url.toString()[:120]}", 5000)
+
+    def show_highlights_page(self, shown: bool) -> None:
+        """Switch the middle between the article list + reading view and the Highlights view."""
+        if shown:
+            self.highlights_view.load(self.reader)
+            self.middle.setCurrentWidget(self.highlights_view)
+            self.highlights_view.setFocus()
+        else:
+            self.middle.setCurrentWidget(self.center)
 
     def _mark_current_read(self) -> None:
         article = self.articles_pane.current_article()
@@ -893,6 +924,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.annotations_pane.flush()  # a note being typed is queued (durably) before closing
         self.save_state()
         for timer in (self._mark_read_timer, self._auto_refresh, self._counts_timer):
             timer.stop()

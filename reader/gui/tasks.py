@@ -38,6 +38,7 @@ class _Job:
     on_error: OnError | None
     on_step: Callable[[Any], None] | None = None
     steps: Iterator[Any] | None = None  # set once a stepping job has started
+    durable: bool = False  # a user's words: still written if the window closes first
 
 
 class _DbWorker(threading.Thread):
@@ -75,13 +76,16 @@ class _DbWorker(threading.Thread):
             self.open_error = e
         finally:
             self.opened.set()
+        durable: list[_Job] = []
         try:
             while True:
                 with self._wake:
                     while not self._jobs and not self._stopping:
                         self._wake.wait()
                     if self._stopping:
-                        return
+                        durable = [j for j in self._jobs if j.durable and j.on_step is None]
+                        self._jobs.clear()
+                        break
                     job = self._jobs.popleft()
                 if self._run_one(job):
                     with self._wake:
@@ -89,6 +93,10 @@ class _DbWorker(threading.Thread):
                 else:
                     with self._wake:
                         self.busy -= 1
+            # Closing drops queued work (a refresh can wait for next time) but never a note
+            # the user typed just before closing.
+            for job in durable:
+                self._run_one(job)
         finally:
             if self.library is not None:
                 self.library.close()
@@ -175,8 +183,12 @@ class TaskManager(QObject):
         run: Callable[[Library], T],
         on_done: Callable[[T], None] | None = None,
         on_error: OnError | None = None,
+        *,
+        durable: bool = False,
     ) -> None:
-        self._worker.submit(_Job(run, on_done, on_error))
+        """Run ``run(library)`` on the writer thread; ``durable`` jobs are written even when
+        the window closes while they wait in the queue."""
+        self._worker.submit(_Job(run, on_done, on_error, durable=durable))
 
     def run_db_steps(
         self,
@@ -193,6 +205,8 @@ class TaskManager(QObject):
         initiator: object = None,
         on_done: Callable[[Changes], None] | None = None,
         on_error: OnError | None = None,
+        *,
+        durable: bool = False,
     ) -> None:
         """A write whose ``Changes`` are broadcast once, before ``on_done`` runs."""
 
@@ -201,7 +215,7 @@ class TaskManager(QObject):
             if on_done is not None:
                 on_done(changes)
 
-        self.run_db(run, done, on_error or self._report_error)
+        self.run_db(run, done, on_error or self._report_error, durable=durable)
 
     def run_network(
         self,

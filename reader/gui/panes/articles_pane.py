@@ -72,7 +72,8 @@ class ArticlesPane(QWidget):
         self.table.setObjectName("articleTable")
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift/Ctrl-click selects several (to export them); the reading view shows the current.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(False)
@@ -164,8 +165,16 @@ class ArticlesPane(QWidget):
         return self.model.article(row) if row is not None else None
 
     def current_row(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows()
+        selection = self.table.selectionModel()
+        current = self.table.currentIndex()
+        if current.isValid() and selection.isRowSelected(current.row()):
+            return current.row()
+        rows = selection.selectedRows()
         return rows[0].row() if rows else None
+
+    def selected_articles(self) -> list[Article]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [a for a in (self.model.article(r) for r in rows) if a is not None]
 
     def select_row(self, row: int) -> bool:
         if not 0 <= row < self.model.rowCount():
