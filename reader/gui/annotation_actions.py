@@ -7,6 +7,7 @@ so the window never freezes, and their outcome is told in plain sentences.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,6 +146,16 @@ class AnnotationActions:
         pane.link_clicked.connect(window.open_link)
         window.highlights_view.open_requested.connect(self.open_annotation)
         self.apply_color_labels()
+        self._clean_last_export()
+
+    def _clean_last_export(self) -> None:
+        """X12: an export killed halfway leaves ``.gloss-tmp-*`` files; remove them at start."""
+        from reader.core.export import remove_stale_temp_files
+
+        last = self._window().settings.state(LAST_EXPORT_DIR)
+        if isinstance(last, str) and last and Path(last).is_dir():
+            with contextlib.suppress(OSError, GlossError):
+                remove_stale_temp_files(Path(last))
 
     def _edit_highlight_note(self, highlight_id: int) -> None:
         window = self._window()
