@@ -7,8 +7,6 @@ offscreen platform's note about size hints, which says nothing about our code.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -66,20 +64,10 @@ def make_library(path: Path, feeds: int = 3, per_feed: int = 30) -> Path:
 
 
 def add_highlight(path: Path, article_id: ArticleId, quote: str, note: str | None = None) -> None:
-    """Test set-up only: the Library has no highlight-writing method yet (later issue)."""
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            'INSERT INTO highlights (uuid, article_id, quote, start, "end", color, note, '
-            "created_at, updated_at) VALUES (?, ?, ?, 0, ?, 'green', ?, ?, ?)",
-            [str(uuid.uuid4()), article_id, quote, len(quote), note, now, now],
-        )
-        conn.execute(
-            "INSERT INTO notes (uuid, article_id, body, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [str(uuid.uuid4()), article_id, "A note on the whole article.", now, now],
-        )
-    conn.close()
+    """Set-up through a second writer (as the CLI would be): a green highlight and a note."""
+    with Library.open(path) as library:
+        library.add_highlight_by_quote(article_id, quote, color="green", note=note)
+        library.add_note(article_id, "A note on the whole article.")
 
 
 @pytest.fixture
