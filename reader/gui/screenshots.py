@@ -52,6 +52,8 @@ def render(out_dir: Path) -> list[Path]:
             window.show()
             app.processEvents()
             _choose_article(window)
+            if theme == "light":
+                _annotate(window, app)
             for _ in range(5):
                 app.processEvents()
             target = out_dir / f"gloss-{theme}.png"
@@ -81,6 +83,45 @@ def _choose_article(window: object) -> None:
         if at >= 0 and (earliest is None or at < earliest):
             chosen, earliest = row, at
     window.articles_pane.select_row(max(0, chosen))
+
+
+def _annotate(window: object, app: object) -> None:
+    """Highlights in three colours (one with a note) and an article note, as readers leave them."""
+    import time
+
+    from reader.core.library import Library
+    from reader.gui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    detail = window.reading_view.detail
+    if detail is None or detail.text is None:
+        return
+    article_id = detail.article.id
+    sentences = [s.strip() for s in detail.text.text.replace("\n", " ").split(". ") if s.strip()]
+    picks = [s for s in sentences if 40 <= len(s) <= 160][:6]
+
+    def run(lib: Library) -> None:
+        colours = ("yellow", "green", "pink")
+        notes = (
+            "Worth remembering: the app never needs the network to show this. #offline",
+            None,
+            None,
+        )
+        for quote, colour, note in zip(picks[1::2], colours, notes, strict=False):
+            lib.add_highlight_by_quote(article_id, quote, color=colour, note=note)
+        lib.set_color_label("pink", "question")
+        lib.add_note(article_id, "Try exporting this article to Markdown: **File → Export**.")
+
+    done: list[bool] = []
+    window.tasks.run_db(run, lambda _r: done.append(True))
+    deadline = time.monotonic() + 10
+    while not done and time.monotonic() < deadline:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    window.show_article_by_id(article_id)
+    window.apply_color_labels()
+    window.reload_feeds()  # the Tags group
+    window.feeds_pane.tree.expandAll()
 
 
 def main(argv: list[str] | None = None) -> int:
