@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from reader.core.errors import GlossError
@@ -31,6 +31,7 @@ from reader.gui.models.annotations_model import (
 from reader.gui.panes.annotations_pane import AnnotationsPane, NoteSave, parse_tags
 from reader.gui.tasks import TaskManager
 from reader.gui.widgets.markdown_preview import MarkdownPreview, render_markdown
+from tests.gui.conftest import WindowFactory, wait_idle
 from tests.support.feeds import Item, rss
 
 PARAGRAPHS = [
@@ -559,3 +560,75 @@ def test_window_shortcut_keys_type_into_the_editor(qtbot: QtBot, rig: Rig) -> No
     assert not pane.editor.isVisible()
     rig.idle(qtbot)
     assert "j k\n" in stored_note_bodies(rig.path)
+
+
+# ---- in the main window ------------------------------------------------------------------------
+
+
+def test_in_the_window_delete_in_the_pane_deletes_the_highlight_not_the_feed(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    annotated: Annotated,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Delete is the window's "Unsubscribe…" key; in the cards it deletes the card (undoable)."""
+    prompts: list[object] = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *args, **_kw: prompts.append(args) or QMessageBox.StandardButton.No,
+    )
+    window = make_window(annotated.path)
+    assert window.articles_pane.select_article(annotated.article)
+    pane = window.annotations_pane
+    assert pane.model.highlight_count() == 5
+    pane.list.setFocus()
+    pane.list.setCurrentIndex(pane.model.index(1))  # untagged (see the xfail below for why)
+    qtbot.keyClick(pane.list, Qt.Key.Key_Delete)
+    wait_idle(qtbot, window)
+    assert prompts == [] and pane.model.highlight_count() == 4
+    qtbot.keyClick(pane.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    wait_idle(qtbot, window)
+    assert pane.model.highlight_count() == 5
+
+
+def test_in_the_window_a_note_typed_just_before_closing_reaches_the_file(
+    qtbot: QtBot, make_window: WindowFactory, annotated: Annotated
+) -> None:
+    window = make_window(annotated.path)
+    assert window.articles_pane.select_article(annotated.article)
+    pane = window.annotations_pane
+    pane.add_note()
+    pane.editor.set_save_delay(60_000)  # only the close can save it
+    type_text(qtbot, pane, "j k and Space are letters here")
+    assert window.articles_pane.current_article().id == annotated.article  # type: ignore[union-attr]
+    window.close()
+    wait_idle(qtbot, window)
+    assert "j k and Space are letters here" in stored_note_bodies(annotated.path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="window bug for the lead: when the feeds pane's Tags group changes, "
+    "feeds_pane._restore_selection re-selects the feed, which reloads the article list and "
+    "deselects the article (the pane then closes; the text is saved, but the user is thrown out)",
+)
+def test_in_the_window_the_editor_stays_open_while_autosaves_happen(
+    qtbot: QtBot, make_window: WindowFactory, annotated: Annotated
+) -> None:
+    window = make_window(annotated.path)
+    assert window.articles_pane.select_article(annotated.article)
+    pane = window.annotations_pane
+    pane.add_note()
+    type_text(qtbot, pane, "first words")
+    qtbot.waitUntil(lambda: "first words" in stored_note_bodies(annotated.path), timeout=5000)
+    wait_idle(qtbot, window)
+    assert pane.editor.isVisible() and pane.current_article_id() == annotated.article
+    type_text(qtbot, pane, ", then a new tag #fresh")  # the Tags group of the feeds pane changes
+    qtbot.waitUntil(
+        lambda: "first words, then a new tag #fresh" in stored_note_bodies(annotated.path)
+    )
+    wait_idle(qtbot, window)
+    assert pane.editor.isVisible() and pane.current_article_id() == annotated.article
+    type_text(qtbot, pane, " and on")
+    assert pane.editor.text() == "first words, then a new tag #fresh and on"

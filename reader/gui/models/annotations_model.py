@@ -94,6 +94,9 @@ class AnnotationsModel(QAbstractListModel):
     def note_count(self) -> int:
         return sum(section == NOTES for section, _ in self._rows)
 
+    def section_count(self, section: str) -> int:
+        return sum(s == section for s, _ in self._rows)
+
     def item(self, row: int) -> Highlight | Note | None:
         return self._rows[row][1] if 0 <= row < len(self._rows) else None
 

@@ -293,13 +293,13 @@ class AnnotationDelegate(QStyledItemDelegate):
             y += quote.height
             note = index.data(NOTE_ROLE)
             if note:
-                small = self._small(font)
+                note_font = self._small(font)
                 y += 6
                 text = _Text(
-                    wrap_text(note, small, inner_width, MAX_NOTE_LINES),
-                    small,
+                    wrap_text(note, note_font, inner_width, MAX_NOTE_LINES),
+                    note_font,
                     y,
-                    QFontMetrics(small).lineSpacing(),
+                    QFontMetrics(note_font).lineSpacing(),
                 )
                 card.texts.append((text, "muted"))
                 y += text.height
@@ -400,13 +400,9 @@ class AnnotationDelegate(QStyledItemDelegate):
 
     def _paint_header(self, painter: QPainter, card: _Card, index: Index, font: QFont) -> None:
         assert card.header is not None
-        model = index.model()
         section = index.data(SECTION_ROLE)
-        count = 0
-        if model is not None:
-            count = sum(
-                model.index(r, 0).data(SECTION_ROLE) == section for r in range(model.rowCount())
-            )
+        model = index.model()
+        count = model.section_count(section) if isinstance(model, AnnotationsModel) else 0
         painter.setFont(self._heading(font))
         painter.setPen(QColor(self.theme.error if section == ORPHANS else self.theme.muted))
         painter.drawText(
@@ -438,7 +434,9 @@ class AnnotationDelegate(QStyledItemDelegate):
             painter.setPen(QColor(self.theme.badge_text))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
 
-    def _paint_pill(self, painter: QPainter, rect: QRect, label: str, font: QFont, *, cue: bool):
+    def _paint_pill(
+        self, painter: QPainter, rect: QRect, label: str, font: QFont, *, cue: bool
+    ) -> None:
         small = self._small(font)
         if cue:
             small.setWeight(QFont.Weight.DemiBold)
@@ -1002,7 +1000,7 @@ class AnnotationsPane(QWidget):
             return
         self._open_editor(SaveTarget("note", self._article_id), "", "New note", allow_empty=False)
 
-    def _open_editor(self, target: SaveTarget, text: str, title: str, *, allow_empty: bool):
+    def _open_editor(self, target: SaveTarget, text: str, title: str, *, allow_empty: bool) -> None:
         current = self._target
         if (
             current is not None
