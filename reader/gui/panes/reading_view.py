@@ -7,23 +7,59 @@ So: links never navigate here; only http, https and mailto go to the system brow
 
 QTextDocument has no ``max-width``; the view keeps lines readable by giving the document's root
 frame side margins that grow with the window.
+
+Highlights are painted with extra selections, so the document is never modified, over a
+``TextMap`` from canonical-text offsets to cursor positions (reliability.md §5.2, §7.2). The view
+only asks for changes (signals with canonical offsets); the window writes them through the
+Library and hands the new list back with ``set_highlights``.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QResizeEvent, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QHelpEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QApplication, QMenu, QTextBrowser, QTextEdit, QToolTip, QWidget
 
 from reader.core.image_cache import resolve_cache_url
-from reader.core.types import ArticleDetail
+from reader.core.types import (
+    DEFAULT_HIGHLIGHT_COLOR,
+    HIGHLIGHT_COLORS,
+    AnchorStatus,
+    ArticleDetail,
+    ArticleId,
+    Highlight,
+)
 from reader.gui.models.articles_model import format_date
 from reader.gui.resources import Theme, article_stylesheet
+from reader.gui.text_map import TextMap
+from reader.gui.widgets.highlight_menu import (
+    add_color_actions,
+    highlight_menu,
+    highlight_palette,
+    swatch_icon,
+)
+from reader.gui.widgets.highlight_toolbar import HighlightToolbar
 
 OPENABLE_SCHEMES = frozenset({"http", "https", "mailto"})
 CHARS_PER_LINE = 36  # em units; about 70 characters of body text
@@ -41,10 +77,32 @@ def _blank_image() -> QImage:
 
 _BLANK = _blank_image()
 
+HIGHLIGHT_ID_PROPERTY = QTextFormat.Property.UserProperty.value + 1
+"""Set on each highlight's extra-selection format: which highlight it paints."""
+FLASH_MS = 1400
+REVIEW_STATES = frozenset({AnchorStatus.FUZZY.value, AnchorStatus.AMBIGUOUS.value})
+_REVIEW_TIP = "The article changed since this was highlighted: check it still fits."
+
+
+@dataclass(frozen=True, slots=True)
+class PaintedHighlight:
+    highlight: Highlight
+    start: int  # cursor positions in the document
+    end: int
+
 
 class ReadingView(QTextBrowser):
     link_refused = Signal(str)  # a link we would not open (javascript:, file:, …)
     link_opened = Signal(str)
+    # Requests with canonical offsets (code points of detail.text.text); the window acts on them.
+    highlight_requested = Signal(int, int, str)  # start, end, colour
+    highlight_with_note_requested = Signal(int, int, str)
+    reattach_requested = Signal(int, int, int)  # highlight id, start, end
+    reattach_cancelled = Signal(int)  # highlight id
+    color_change_requested = Signal(int, str)  # highlight id, colour
+    note_edit_requested = Signal(int)
+    delete_requested = Signal(int)
+    status_message = Signal(str)
 
     def __init__(
         self,
@@ -63,10 +121,33 @@ class ReadingView(QTextBrowser):
         self._open_url = open_url
         self._detail: ArticleDetail | None = None
         self._images: dict[str, QImage] = {}
+        self._highlights: list[Highlight] = []
+        self._fill_override: dict[str, QColor] = {}
+        self._labels: dict[str, str] = {}
+        self._painted: list[PaintedHighlight] = []
+        self._map: TextMap | None = None
+        self._map_stale = True
+        self._last_color = DEFAULT_HIGHLIGHT_COLOR
+        self._reattach: tuple[int, ArticleId | None] | None = None
+        self._menu: QMenu | None = None
+        self._press: QPoint | None = None
+        self._flash: tuple[int, int] | None = None
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.setInterval(FLASH_MS)
+        self._flash_timer.timeout.connect(self._end_flash)
+        self.toolbar = HighlightToolbar(theme, self.viewport())
+        self.toolbar.color_chosen.connect(self.highlight_selection)
+        self.toolbar.note_chosen.connect(lambda: self.highlight_selection(with_note=True))
+        self.toolbar.attach_chosen.connect(self.highlight_selection)
+        self.toolbar.cancel_chosen.connect(self.cancel_reattach)
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
         self.anchorClicked.connect(self._on_anchor_clicked)
         self.highlighted.connect(self._show_link_target)
+        self.selectionChanged.connect(self._on_selection_changed)
+        self.verticalScrollBar().valueChanged.connect(self._hide_toolbar)
+        self.horizontalScrollBar().valueChanged.connect(self._hide_toolbar)
         self._apply_style()
         self.show_placeholder("Select an article to read it.")
 
@@ -77,19 +158,34 @@ class ReadingView(QTextBrowser):
         return self._detail
 
     def show_article(self, detail: ArticleDetail) -> None:
+        if self._reattach is not None and self._reattach[1] != detail.article.id:
+            self.cancel_reattach()
         self._detail = detail
         self._images.clear()
+        self._before_new_text()
         self.setHtml(_article_html(detail))
         self._apply_margins()
         self.verticalScrollBar().setValue(0)
+        self._paint()
 
     def show_placeholder(self, message: str) -> None:
+        if self._reattach is not None:
+            self.cancel_reattach()
         self._detail = None
+        self._before_new_text()
         self.setHtml(f"<p class='gloss-empty'>{html.escape(message)}</p>")
         self._apply_margins()
+        self._paint()
+
+    def _before_new_text(self) -> None:
+        self._map, self._map_stale = None, True
+        self._flash = None
+        self._hide_toolbar()
+        self._close_menu()
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        self.toolbar.set_theme(theme)
         self._rerender()
 
     def set_font_size(self, size: int) -> None:
@@ -112,9 +208,11 @@ class ReadingView(QTextBrowser):
         self._apply_style()
         scroll = self.verticalScrollBar().value()
         if self._detail is not None:
+            self._before_new_text()
             self.setHtml(_article_html(self._detail))
             self._apply_margins()
             self.verticalScrollBar().setValue(scroll)
+            self._paint()
 
     def _apply_style(self) -> None:
         document = self.document()
@@ -169,7 +267,373 @@ class ReadingView(QTextBrowser):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._hide_toolbar()
         self._apply_margins()
+
+    # ---- highlights: painting ---------------------------------------------------------------
+
+    def set_highlights(
+        self, highlights: Sequence[Highlight], colors: Mapping[str, QColor] | None = None
+    ) -> None:
+        """Paint the live, placed highlights of the displayed text (others are ignored).
+
+        ``colors`` overrides the theme's translucent fills per colour name.
+        """
+        self._highlights = list(highlights)
+        self._fill_override = dict(colors or {})
+        self._paint()
+
+    def set_color_labels(self, labels: Mapping[str, str]) -> None:
+        self._labels = dict(labels)
+        self.toolbar.set_labels(self._labels, self._last_color)
+
+    @property
+    def painted(self) -> tuple[PaintedHighlight, ...]:
+        """The highlights on screen now, in document order."""
+        return tuple(self._painted)
+
+    def text_map(self) -> TextMap | None:
+        """The map for the displayed text, built on first use after each ``setHtml``."""
+        if self._map_stale:
+            text = self._detail.text if self._detail is not None else None
+            self._map = TextMap.from_document(self.document(), text.text) if text else None
+            self._map_stale = False
+        return self._map
+
+    def _paint(self) -> None:
+        painted: list[PaintedHighlight] = []
+        text = self._detail.text if self._detail is not None else None
+        live = [
+            h
+            for h in self._highlights
+            if text is not None
+            and h.text_id == text.id
+            and h.deleted_at is None
+            and h.anchor != AnchorStatus.ORPHAN.value
+        ]
+        text_map = self.text_map() if live else None
+        if text_map is not None:
+            for highlight in live:
+                span = text_map.to_document(highlight.start, highlight.end)
+                if span is not None:
+                    painted.append(PaintedHighlight(highlight, *span))
+        painted.sort(key=lambda p: (p.start, -p.end))
+        self._painted = painted
+        palette = highlight_palette(self._theme)
+        selections = []
+        for item in painted:
+            ink = palette.get(item.highlight.color) or palette[DEFAULT_HIGHLIGHT_COLOR]
+            fmt = QTextCharFormat()
+            fmt.setBackground(self._fill_override.get(item.highlight.color, ink.fill))
+            if item.highlight.anchor in REVIEW_STATES:
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DashUnderline)
+                fmt.setUnderlineColor(ink.line)
+            elif item.highlight.note:
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+                fmt.setUnderlineColor(ink.line)
+            fmt.setProperty(HIGHLIGHT_ID_PROPERTY, int(item.highlight.id))
+            selections.append(self._extra_selection(item.start, item.end, fmt))
+        if self._flash is not None:
+            fmt = QTextCharFormat()
+            flash = QColor(self._theme.accent)
+            flash.setAlpha(90)
+            fmt.setBackground(flash)
+            selections.append(self._extra_selection(*self._flash, fmt))
+        self.setExtraSelections(selections)
+
+    def _extra_selection(self, start: int, end: int, fmt: QTextCharFormat) -> Any:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        selection = QTextEdit.ExtraSelection()
+        selection.cursor = cursor
+        selection.format = fmt
+        return selection
+
+    def highlight_at(self, position: int | None) -> Highlight | None:
+        """The painted highlight over the character at cursor ``position`` (the shortest one
+        where highlights overlap)."""
+        if position is None:
+            return None
+        found = [p for p in self._painted if p.start <= position < p.end]
+        if not found:
+            return None
+        return min(found, key=lambda p: p.end - p.start).highlight
+
+    def scroll_to_highlight(self, highlight_id: int) -> bool:
+        """Bring a painted highlight to the upper third of the view and flash it briefly."""
+        item = next((p for p in self._painted if p.highlight.id == highlight_id), None)
+        if item is None:
+            return False
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(item.start)
+        top = self.cursorRect(cursor).top() + self.verticalScrollBar().value()
+        self.verticalScrollBar().setValue(top - self.viewport().height() // 3)
+        self._flash = (item.start, item.end)
+        self._flash_timer.start()
+        self._paint()
+        return True
+
+    def _end_flash(self) -> None:
+        self._flash = None
+        self._paint()
+
+    # ---- highlights: creating ---------------------------------------------------------------
+
+    def selection_span(self) -> tuple[int, int] | None:
+        """Canonical offsets of the selected article text (header and blanks trimmed away)."""
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        text_map = self.text_map()
+        if text_map is None:
+            return None
+        return text_map.to_canonical(cursor.anchor(), cursor.position())
+
+    def highlight_selection(self, color: str | None = None, *, with_note: bool = False) -> bool:
+        """Ask for a highlight of the selection (``h``, the toolbar, the context menu).
+
+        Without ``color`` the colour last chosen is used. In re-attach mode the selection
+        becomes the highlight's new place instead.
+        """
+        span = self.selection_span()
+        if span is None:
+            if self.textCursor().hasSelection():
+                self.status_message.emit("Only the article's text can be highlighted.")
+            else:
+                self.status_message.emit("Select some text in the article to highlight it.")
+            return False
+        if self._reattach is not None:
+            highlight_id = self._reattach[0]
+            self._end_reattach()
+            self.reattach_requested.emit(highlight_id, *span)
+        else:
+            if color in HIGHLIGHT_COLORS:
+                self._last_color = color
+                self.toolbar.set_labels(self._labels, color)
+            signal = self.highlight_with_note_requested if with_note else self.highlight_requested
+            signal.emit(span[0], span[1], self._last_color)
+        self._clear_selection()
+        return True
+
+    def begin_reattach(self, highlight_id: int) -> None:
+        """The next selection becomes this highlight's place ("Attach Here"; Esc cancels)."""
+        owner = next((h.article_id for h in self._highlights if h.id == highlight_id), None)
+        if owner is None and self._detail is not None:
+            owner = self._detail.article.id
+        self._reattach = (highlight_id, owner)
+        self.toolbar.set_attaching(True)
+        self.status_message.emit(
+            "Select the text this highlight belongs to, then choose Attach Here (Esc cancels)."
+        )
+        if self.selection_span() is not None:
+            self._show_toolbar(None)
+
+    def cancel_reattach(self) -> None:
+        if self._reattach is None:
+            return
+        highlight_id = self._reattach[0]
+        self._end_reattach()
+        self.status_message.emit("Highlight left where it was.")
+        self.reattach_cancelled.emit(highlight_id)
+
+    @property
+    def reattaching(self) -> int | None:
+        """The highlight waiting for a new place, if any."""
+        return self._reattach[0] if self._reattach is not None else None
+
+    def _end_reattach(self) -> None:
+        self._reattach = None
+        self.toolbar.set_attaching(False)
+        self._hide_toolbar()
+
+    def _clear_selection(self) -> None:
+        cursor = self.textCursor()
+        cursor.clearSelection()
+        self.setTextCursor(cursor)
+        self._hide_toolbar()
+
+    def _show_toolbar(self, pointer: QPoint | None) -> None:
+        cursor = self.textCursor()
+        first = QTextCursor(self.document())
+        first.setPosition(cursor.selectionStart())
+        last = QTextCursor(self.document())
+        last.setPosition(cursor.selectionEnd())
+        top, bottom = self.cursorRect(first), self.cursorRect(last)
+        if top.top() == bottom.top():
+            center = (top.left() + bottom.left()) // 2
+        else:
+            center = pointer.x() if pointer is not None else top.left()
+        self.toolbar.show_near(top, bottom, center, self.viewport().rect())
+
+    def _hide_toolbar(self) -> None:
+        self.toolbar.hide()
+
+    def _on_selection_changed(self) -> None:
+        if not self.textCursor().hasSelection():
+            self._hide_toolbar()
+
+    # ---- highlights: menus and input --------------------------------------------------------
+
+    @property
+    def open_menu(self) -> QMenu | None:
+        """The highlight or context menu on screen, if any."""
+        return self._menu if self._menu is not None and self._menu.isVisible() else None
+
+    def _close_menu(self) -> None:
+        if self._menu is not None:
+            self._menu.close()
+            self._menu = None
+
+    def _popup(self, menu: QMenu, where: QPoint) -> None:
+        self._close_menu()
+        self._menu = menu
+        menu.aboutToHide.connect(lambda: self._forget_menu(menu))
+        menu.popup(where)
+
+    def _forget_menu(self, menu: QMenu) -> None:
+        if self._menu is menu:
+            self._menu = None
+
+    def open_highlight_menu(self, highlight: Highlight, where: QPoint) -> QMenu:
+        """The menu of one highlight at global position ``where``."""
+        hid = int(highlight.id)
+        menu = highlight_menu(
+            highlight,
+            self._labels,
+            self,
+            on_color=lambda c: self._change_color(highlight, c),
+            on_note=lambda: self.note_edit_requested.emit(hid),
+            on_copy=lambda: QGuiApplication.clipboard().setText(highlight.quote),
+            on_delete=lambda: self.delete_requested.emit(hid),
+            on_reattach=(
+                (lambda: self.begin_reattach(hid)) if highlight.anchor in REVIEW_STATES else None
+            ),
+        )
+        self._popup(menu, where)
+        return menu
+
+    def _change_color(self, highlight: Highlight, color: str) -> None:
+        if color != highlight.color:
+            self.color_change_requested.emit(int(highlight.id), color)
+
+    def _char_at(self, point: QPoint) -> int | None:
+        """The character under a viewport point (None over margins and blank space)."""
+        content = QPointF(point) + QPointF(
+            self.horizontalScrollBar().value(), self.verticalScrollBar().value()
+        )
+        layout = self.document().documentLayout()
+        position = layout.hitTest(content, Qt.HitTestAccuracy.ExactHit)
+        if position < 0:
+            return None
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(position)
+        if position > 0 and point.x() < self.cursorRect(cursor).left():
+            return position - 1  # hitTest rounds to the nearer edge; the click was left of it
+        return position
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self._hide_toolbar()
+        keyboard = event.reason() == QContextMenuEvent.Reason.Keyboard
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            position = cursor.position() if keyboard else self._char_at(event.pos())
+            highlight = self.highlight_at(position)
+            if highlight is not None:
+                where = event.globalPos()
+                if keyboard:
+                    where = self.viewport().mapToGlobal(self.cursorRect(cursor).bottomLeft())
+                self.open_highlight_menu(highlight, where)
+                return
+        offset = QPoint(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        menu = self.createStandardContextMenu(event.pos() + offset)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.selection_span() is not None:
+            self._add_selection_actions(menu)
+        self._popup(menu, event.globalPos())
+
+    def _add_selection_actions(self, menu: QMenu) -> None:
+        first = menu.actions()[0] if menu.actions() else menu.addSeparator()
+        if self._reattach is not None:
+            attach = QAction("Attach Highlight Here", menu)
+            attach.setObjectName("attach_here")
+            attach.triggered.connect(lambda: self.highlight_selection())
+            menu.insertAction(first, attach)
+            menu.insertSeparator(first)
+            return
+        highlight = menu.addAction(swatch_icon(self._last_color), "Highlight")
+        highlight.setObjectName("highlight_selection")
+        highlight.setShortcut("H")
+        highlight.triggered.connect(lambda: self.highlight_selection())
+        colors = QMenu("Highlight As", menu)
+        colors.setObjectName("highlight_colors")
+        add_color_actions(colors, self._labels, lambda c: self.highlight_selection(c))
+        note = menu.addAction("Highlight with Note…")
+        note.setObjectName("highlight_with_note")
+        note.triggered.connect(lambda: self.highlight_selection(with_note=True))
+        menu.insertAction(first, highlight)
+        menu.insertMenu(first, colors)
+        menu.insertAction(first, note)
+        menu.insertSeparator(first)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position().toPoint()
+        self._hide_toolbar()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        event.accept()  # read-only QTextBrowser ignores it; nothing above the view wants it
+        point = event.position().toPoint()
+        press, self._press = self._press, None
+        if self.textCursor().hasSelection():
+            if self.selection_span() is not None:
+                self._show_toolbar(point)
+            return
+        moved = press is not None and (
+            (point - press).manhattanLength() >= QApplication.startDragDistance()
+        )
+        if moved or self.anchorAt(point):
+            return  # a drag that selected nothing, or a link (it opens as before)
+        highlight = self.highlight_at(self._char_at(point))
+        if highlight is not None:
+            self.open_highlight_menu(highlight, self.viewport().mapToGlobal(point))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if event.key() == Qt.Key.Key_H and plain:
+            self.highlight_selection()
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape and (
+            self.toolbar.isVisible() or self._reattach is not None
+        ):
+            self.cancel_reattach()
+            self._clear_selection()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        """Hovering a highlight shows its note, or why it is marked for review."""
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            point = event.pos()
+            highlight = None if self.anchorAt(point) else self.highlight_at(self._char_at(point))
+            if highlight is not None and (highlight.note or highlight.anchor in REVIEW_STATES):
+                parts = []
+                if highlight.anchor in REVIEW_STATES:
+                    parts.append(_REVIEW_TIP)
+                if highlight.note:
+                    note = highlight.note.strip()
+                    parts.append(note if len(note) <= 400 else note[:399] + "…")
+                QToolTip.showText(event.globalPos(), "\n\n".join(parts), self.viewport())
+                return True
+        return super().viewportEvent(event)
 
     # ---- safety ---------------------------------------------------------------------------
 
