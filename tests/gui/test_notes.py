@@ -632,3 +632,38 @@ def test_in_the_window_the_editor_stays_open_while_autosaves_happen(
     assert pane.editor.isVisible() and pane.current_article_id() == annotated.article
     type_text(qtbot, pane, " and on")
     assert pane.editor.text() == "first words, then a new tag #fresh and on"
+
+
+def test_escape_returns_to_the_card_but_switching_article_leaves_focus_alone(
+    qtbot: QtBot, rig: Rig, annotated: Annotated
+) -> None:
+    pane = rig.pane
+    pane.list.setFocus()
+    pane.list.setCurrentIndex(pane.model.index(row_of(pane, "note", annotated.notes[1])))
+    qtbot.keyClick(pane.list, Qt.Key.Key_Return)
+    assert pane.editor.edit.hasFocus()
+    qtbot.keyClick(pane.editor.edit, Qt.Key.Key_Escape)
+    assert pane.list.hasFocus() and pane.list.currentIndex().data(ID_ROLE) == annotated.notes[1]
+    pane.edit_note(annotated.notes[0])
+    pane.tags_edit.setFocus()  # stands for the article list, where the user clicked
+    pane.show_article(rig.reader, annotated.other)
+    assert pane.tags_edit.hasFocus() and not pane.editor.isVisible()
+
+
+def test_tags_being_typed_go_to_their_own_article_when_the_article_changes(
+    qtbot: QtBot, rig: Rig, annotated: Annotated
+) -> None:
+    pane = rig.pane
+    pane.tags_edit.setFocus()
+    pane.tags_edit.end(False)
+    qtbot.keyClicks(pane.tags_edit, ", later")
+    pane.show_article(rig.reader, annotated.other)  # e.g. opened from the Highlights view
+    assert rig.emitted["article_tags_changed"] == [
+        (annotated.article, ["design", "longread", "later"])
+    ]
+    assert pane.tags_edit.text() == ""  # the other article has no tags
+    pane.tags_edit.clearFocus()
+    assert len(rig.emitted["article_tags_changed"]) == 1  # nothing sent to the other article
+    rig.idle(qtbot)
+    assert "later" in rig.reader.article_field_tags(annotated.article)
+    assert rig.reader.article_field_tags(annotated.other) == ()

@@ -571,6 +571,7 @@ class AnnotationsPane(QWidget):
         self._article_id: ArticleId | None = None
         self._has_article = False
         self._field_tags: list[str] = []
+        self._tags_shown_for: ArticleId | None = None
         self._target: SaveTarget | None = None
         self._failed: dict[int, NoteSave] = {}  # id(target) → the last failed save of it
         self._failed_message = ""
@@ -676,7 +677,7 @@ class AnnotationsPane(QWidget):
 
         self.editor = NoteEditor(self)
         self.editor.save_requested.connect(self._editor_save)
-        self.editor.done.connect(self.close_editor)
+        self.editor.done.connect(lambda: self.close_editor(focus_card=True))
         self.editor.link_clicked.connect(self.link_clicked)
         self.editor.hide()
 
@@ -704,14 +705,17 @@ class AnnotationsPane(QWidget):
     def show_article(self, reader: Library, article_id: ArticleId | None) -> None:
         """Show an article's annotations (``None``: no article). Switching article saves and
         closes the editor first."""
-        if article_id != self._article_id:
+        switching = article_id != self._article_id
+        if switching:
             self.close_editor()
+            self._tags_edited()  # tags typed but not yet confirmed belong to the old article
             self._undo.clear()
             if self._banner_action == "undo":
                 self._hide_banner()
         self._reader = reader
         self._article_id = article_id
         self._has_article = article_id is not None
+        self._tags_shown_for = None if switching else self._tags_shown_for
         self.reload()
 
     def reload(self) -> None:
@@ -767,6 +771,9 @@ class AnnotationsPane(QWidget):
         self.delegate.set_theme(theme)
         self.editor.set_theme(theme)
         self.note_tags.setStyleSheet(f"color: {theme.muted}; padding-left: 2px;")
+        self.banner.setStyleSheet(
+            f"QFrame#paneBanner {{ background: {theme.badge}; border: none; }}"
+        )
         self.tags_label.setStyleSheet(f"color: {theme.muted};")
         self.add_note_button.setIcon(resources.icon("note", theme.text))
         self.list.viewport().update()
@@ -941,8 +948,10 @@ class AnnotationsPane(QWidget):
 
     def _show_tags(self, field_tags: Sequence[str], all_tags: Sequence[str]) -> None:
         self._field_tags = list(field_tags)
-        if not self.tags_edit.hasFocus():
+        # a reload must not overwrite what the user is typing, but another article's tags must
+        if not self.tags_edit.hasFocus() or self._tags_shown_for != self._article_id:
             self.tags_edit.setText(", ".join(field_tags))
+        self._tags_shown_for = self._article_id
         typed = {t.casefold() for t in field_tags}
         from_notes = [t for t in all_tags if t.casefold() not in typed]
         self.note_tags.setText("From notes: " + " ".join(f"#{t}" for t in from_notes))
@@ -1042,9 +1051,12 @@ class AnnotationsPane(QWidget):
         """Ask for a save of any typed text now: before the window closes or the app quits."""
         self.editor.flush()
 
-    def close_editor(self) -> None:
+    def close_editor(self, *, focus_card: bool = False) -> None:
         """Save what was typed and close the editor. An article note emptied by the user is
-        deleted (undoable); one whose save failed stays listed in the pane's banner."""
+        deleted (undoable); one whose save failed stays listed in the pane's banner.
+
+        ``focus_card``: the user closed it (Done, Escape), so the keyboard goes back to the
+        card; when the window closes it (another article), focus stays where the user put it."""
         target = self._target
         if target is None:
             return
@@ -1056,7 +1068,7 @@ class AnnotationsPane(QWidget):
         if target.kind == "note" and target.item_id is not None and not text.strip():
             self.delete_note(target.item_id)
         row = self.model.row_of(target.kind, target.item_id) if target.item_id else None
-        if row is not None:
+        if focus_card and row is not None:
             self.select_item(target.kind, target.item_id or 0)
             self.list.setFocus(Qt.FocusReason.OtherFocusReason)
 

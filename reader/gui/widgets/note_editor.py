@@ -297,6 +297,8 @@ class NoteEditor(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self._error_colour, self._muted_colour = theme.error, theme.muted
+        self.hint.setStyleSheet(f"color: {theme.muted};")
+        self.title.setStyleSheet(f"color: {theme.muted}; font-weight: 600;")
         self.preview.set_theme(theme)
         self._show_status()
 
