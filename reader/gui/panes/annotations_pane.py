@@ -999,7 +999,7 @@ class AnnotationsPane(QWidget):
         self._open_editor(
             SaveTarget("note", self._article_id, note_id),
             item.body,
-            f"Note of {when:%d %b %Y, %H:%M}",
+            f"Note · {when:%d %b %Y, %H:%M}",
             allow_empty=False,
         )
 

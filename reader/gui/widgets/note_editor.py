@@ -74,6 +74,31 @@ class NoteTextEdit(QPlainTextEdit):
         self.focus_lost.emit()
 
 
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when the pane is too narrow for it (the tooltip has it all)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, e: QResizeEvent) -> None:
+        super().resizeEvent(e)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, self.width()))
+
+
 class NoteEditor(QWidget):
     """Edit one text at a time; the owner decides what it is the text of.
 
@@ -97,9 +122,8 @@ class NoteEditor(QWidget):
         self._saved_here = False  # a save succeeded since this text was opened
         self._loading = False
 
-        self.title = QLabel(self)
+        self.title = ElidedLabel(self)
         self.title.setObjectName("noteEditorTitle")
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.preview_button = QToolButton(self)
         self.preview_button.setObjectName("filterButton")  # the window's segmented-toggle look
         self.preview_button.setText("Preview")
@@ -196,8 +220,7 @@ class NoteEditor(QWidget):
             self.edit.setPlainText(text)  # also clears the undo history
         finally:
             self._loading = False
-        self.title.setText(title)
-        self.title.setToolTip(title)
+        self.title.set_full_text(title)
         self._update_preview()
         self._show_status()
 
