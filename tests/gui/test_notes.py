@@ -607,12 +607,6 @@ def test_in_the_window_a_note_typed_just_before_closing_reaches_the_file(
     assert "j k and Space are letters here" in stored_note_bodies(annotated.path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="window bug for the lead: when the feeds pane's Tags group changes, "
-    "feeds_pane._restore_selection re-selects the feed, which reloads the article list and "
-    "deselects the article (the pane then closes; the text is saved, but the user is thrown out)",
-)
 def test_in_the_window_the_editor_stays_open_while_autosaves_happen(
     qtbot: QtBot, make_window: WindowFactory, annotated: Annotated
 ) -> None:

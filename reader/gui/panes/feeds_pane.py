@@ -115,9 +115,21 @@ class FeedsPane(QWidget):
         self._expanded = set(self.expanded_keys())
 
     def _restore_selection(self) -> None:
-        key, self._pending_key = self._pending_key, None
+        """Select again what was selected before the tree was rebuilt.
+
+        The same row coming back is not a new choice: the article list keeps its rows and the
+        article being read (a note that adds a #tag rebuilds the tree while the user types).
+        """
+        key = self._pending_key
         self.expand_keys(sorted(self._expanded))
-        if key and not self.select_key(key):
+        if key:
+            index = self.model.index_for_key(key)
+            if index.isValid():
+                self.tree.setCurrentIndex(index)  # _pending_key still set: no emission
+                self._pending_key = None
+                return
+        self._pending_key = None
+        if not (key and self.select_key(key)):
             self.select_key("smart:all")
 
     # ---- context menu ---------------------------------------------------------------------
