@@ -30,11 +30,12 @@ sys.path.insert(0, str(ROOT))
 from reader.core.library import Library  # noqa: E402
 from reader.core.types import HIGHLIGHT_COLORS, ArticleId  # noqa: E402
 
-WORDS = (
+_PROSE = (
     "reading notes gather in the margin and highlights mark what mattered most in a long essay "
     "about memory sleep harbours markets tomatoes maps and the patience of small towns where "
     "the ferry runs twice a day and nobody minds the weather very much at all"
-).split()
+)
+WORDS = _PROSE.split()
 
 
 def paragraph(rng: random.Random, index: int) -> str:
@@ -86,7 +87,7 @@ def bench_reanchor(work: Path, repeats: int) -> list[float]:
         path = work / f"reanchor-{run}.gloss"
         with Library.open(path, check=False) as library:
             article_id, paragraphs = build_long_article(library, rng)
-            edited = ["An editor's note was added at the top."] + list(paragraphs)
+            edited = ["An editor's note was added at the top.", *paragraphs]
             edited[len(edited) // 2] = edited[len(edited) // 2].replace("memory", "recall", 1)
             html = "".join(f"<p>{p}</p>" for p in edited)
             started = time.perf_counter()
@@ -156,14 +157,14 @@ def main() -> None:
     print(json.dumps(result))
     print("| case | median | budget |")
     print("|---|---|---|")
-    print(f"| re-anchor 200 highlights, 500 KB article | {statistics.median(reanchor):.3f} s | 1 s |")
+    print(
+        f"| re-anchor 200 highlights, 500 KB article | {statistics.median(reanchor):.3f} s | 1 s |"
+    )
     print(
         f"| export 10,000 highlights / 2,000 articles | {statistics.median(export_first):.2f} s "
         "| 5 s |"
     )
-    print(
-        f"| re-export, nothing changed | {statistics.median(export_again):.2f} s | 5 s |"
-    )
+    print(f"| re-export, nothing changed | {statistics.median(export_again):.2f} s | 5 s |")
 
 
 if __name__ == "__main__":
