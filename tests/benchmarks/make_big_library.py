@@ -117,8 +117,8 @@ def generate(path: Path, feeds: int, articles: int, seed: int = 7) -> None:
             quote = text[start : start + 20]
             conn.execute(
                 "INSERT INTO highlights (uuid, article_id, created_on_text_id, quote, prefix, "
-                'suffix, start, "end", color, note, created_at, updated_at, anchored_text_id) '
-                "VALUES (?, 1, 1, ?, ?, ?, ?, ?, 'yellow', ?, ?, ?, 1)",
+                'suffix, start, "end", color, note, created_at, updated_at, anchored_text_id, '
+                "anchor_start, anchor_end) VALUES (?, 1, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 [
                     str(uuid.uuid4()),
                     quote,
@@ -126,9 +126,12 @@ def generate(path: Path, feeds: int, articles: int, seed: int = 7) -> None:
                     text[start + 20 : start + 68],
                     start,
                     start + 20,
+                    ("yellow", "green", "blue", "pink", "purple")[h % 5],
                     f"note {h}" if h % 5 == 0 else None,
                     stamp(now),
                     stamp(now),
+                    start,
+                    start + 20,
                 ],
             )
         conn.execute(
