@@ -97,6 +97,8 @@ class _DbWorker(threading.Thread):
             # the user typed just before closing.
             for job in durable:
                 self._run_one(job)
+            with self._wake:
+                self.busy = 0  # nothing is queued or running any more
         finally:
             if self.library is not None:
                 self.library.close()
