@@ -13,8 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from reader.core.annotating import default_label
 from reader.core.types import HIGHLIGHT_COLORS, AnchorStatus, Highlight, Note
 from reader.gui.models import FLAT_ROW_FLAGS
+from reader.gui.widgets.highlight_menu import swatch_hex
 
 Index = QModelIndex | QPersistentModelIndex
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "highlight" or "note"
@@ -32,11 +34,8 @@ PLACED, ORPHANS, NOTES = "highlights", "orphans", "notes"
 SECTION_TITLES = {PLACED: "Highlights", ORPHANS: "Could not place", NOTES: "Notes"}
 
 HIGHLIGHT_COLOURS = {
-    "yellow": "#f2c94c",
-    "green": "#6fcf97",
-    "blue": "#56a0f0",
-    "pink": "#f07aa8",
-    "purple": "#b48cf0",
+    # the same inks the reading view paints with, so a card's bar matches its marker
+    **{color: swatch_hex(color) for color in HIGHLIGHT_COLORS},
     # colours of older libraries and imports, still shown faithfully
     "orange": "#f2994a",
     "red": "#eb5757",
@@ -52,7 +51,7 @@ def colour_hex(color: str) -> str:
 
 
 def default_labels() -> dict[str, str]:
-    return {c: c.title() for c in HIGHLIGHT_COLORS}
+    return {c: default_label(c) for c in HIGHLIGHT_COLORS}
 
 
 class AnnotationsModel(QAbstractListModel):

@@ -35,13 +35,11 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QGuiApplication,
-    QIcon,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
     QPainter,
     QPen,
-    QPixmap,
     QTextLayout,
     QTextOption,
 )
@@ -96,6 +94,7 @@ from reader.gui.models.annotations_model import (
     colour_hex,
 )
 from reader.gui.resources import Theme
+from reader.gui.widgets.highlight_menu import swatch_icon
 from reader.gui.widgets.note_editor import NoteEditor
 
 log = logging.getLogger("gloss.gui.annotations")
@@ -116,20 +115,6 @@ def parse_tags(text: str) -> list[str]:
         if tag:
             seen.setdefault(tag.casefold(), tag)
     return list(seen.values())
-
-
-def swatch_icon(colour: str, size: int = 14) -> QIcon:
-    """A filled circle: the colour entries of menus and filter buttons."""
-    pixmap = QPixmap(size * 2, size * 2)
-    pixmap.setDevicePixelRatio(2.0)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(QColor(colour).darker(125), 1))
-    painter.setBrush(QColor(colour))
-    painter.drawEllipse(1, 1, size - 2, size - 2)
-    painter.end()
-    return QIcon(pixmap)
 
 
 # ---- saving notes ---------------------------------------------------------------------------
@@ -203,6 +188,13 @@ class _Card:
     reattach: QRect | None = None
 
 
+def small_font(font: QFont) -> QFont:
+    """The cards' secondary text (notes, sources, chips): a little smaller than the quote."""
+    small = QFont(font)
+    small.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
+    return small
+
+
 def wrap_text(text: str, font: QFont, width: int, max_lines: int) -> list[str]:
     """Word-wrapped lines (long words broken anywhere), at most ``max_lines``, the last elided."""
     text = text.replace("\r\n", "\n").replace("\n", "\u2028")
@@ -245,12 +237,6 @@ class AnnotationDelegate(QStyledItemDelegate):
     # fonts
 
     @staticmethod
-    def _small(font: QFont) -> QFont:
-        small = QFont(font)
-        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
-        return small
-
-    @staticmethod
     def _heading(font: QFont) -> QFont:
         heading = QFont(font)
         heading.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
@@ -271,7 +257,7 @@ class AnnotationDelegate(QStyledItemDelegate):
             header = QRect(rect.left() + PAD + 4, top, width - 2 * PAD, heading.height() + 4)
             top = header.bottom() + 1
             if index.data(SECTION_ROLE) == ORPHANS:
-                small = QFontMetrics(self._small(font))
+                small = QFontMetrics(small_font(font))
                 header_hint = QRect(header.left(), top, header.width() - 4, small.height())
                 top = header_hint.bottom() + 3
             top += 2
@@ -293,7 +279,7 @@ class AnnotationDelegate(QStyledItemDelegate):
             y += quote.height
             note = index.data(NOTE_ROLE)
             if note:
-                note_font = self._small(font)
+                note_font = small_font(font)
                 y += 6
                 text = _Text(
                     wrap_text(note, note_font, inner_width, MAX_NOTE_LINES),
@@ -315,11 +301,11 @@ class AnnotationDelegate(QStyledItemDelegate):
         tags = index.data(TAGS_ROLE) or ()
         if tags:
             y += 8
-            y = self._layout_chips(card, tags, self._small(font), inner_left, inner_width, y)
+            y = self._layout_chips(card, tags, small_font(font), inner_left, inner_width, y)
         anchor = index.data(ANCHOR_ROLE)
         orphan = anchor == AnchorStatus.ORPHAN.value
         if kind == "highlight" and (orphan or anchor in REVIEW_ANCHORS):
-            small = QFontMetrics(self._small(font))
+            small = QFontMetrics(small_font(font))
             y += 8
             height = small.height() + 8
             if orphan:
@@ -411,9 +397,9 @@ class AnnotationDelegate(QStyledItemDelegate):
             f"{SECTION_TITLES.get(section, section)}  ·  {count}",
         )
         if card.header_hint is not None:
-            painter.setFont(self._small(font))
+            painter.setFont(small_font(font))
             painter.setPen(QColor(self.theme.muted))
-            metrics = QFontMetrics(self._small(font))
+            metrics = QFontMetrics(small_font(font))
             painter.drawText(
                 card.header_hint,
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -425,7 +411,7 @@ class AnnotationDelegate(QStyledItemDelegate):
             )
 
     def _paint_chips(self, painter: QPainter, card: _Card, font: QFont) -> None:
-        small = self._small(font)
+        small = small_font(font)
         painter.setFont(small)
         for rect, label in card.chips:
             painter.setPen(Qt.PenStyle.NoPen)
@@ -437,7 +423,7 @@ class AnnotationDelegate(QStyledItemDelegate):
     def _paint_pill(
         self, painter: QPainter, rect: QRect, label: str, font: QFont, *, cue: bool
     ) -> None:
-        small = self._small(font)
+        small = small_font(font)
         if cue:
             small.setWeight(QFont.Weight.DemiBold)
         painter.setFont(small)
@@ -847,7 +833,7 @@ class AnnotationsPane(QWidget):
             colours = menu.addMenu("Colour")
             labels = self.model.color_labels()
             for colour in HIGHLIGHT_COLORS:
-                action = colours.addAction(swatch_icon(colour_hex(colour)), labels[colour])
+                action = colours.addAction(swatch_icon(colour), labels[colour])
                 action.setCheckable(True)
                 action.setChecked(colour == item.color)
                 action.triggered.connect(

@@ -43,8 +43,9 @@ from reader.gui.models.highlights_model import (
     HighlightQuery,
     HighlightsModel,
 )
-from reader.gui.panes.annotations_pane import swatch_icon, wrap_text
+from reader.gui.panes.annotations_pane import small_font, wrap_text
 from reader.gui.resources import Theme
+from reader.gui.widgets.highlight_menu import swatch_icon
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_CARD_WIDTH = 820
@@ -65,12 +66,6 @@ class EntryDelegate(QStyledItemDelegate):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
 
-    @staticmethod
-    def _small(font: QFont) -> QFont:
-        small = QFont(font)
-        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
-        return small
-
     def _card_rect(self, rect: QRect) -> QRect:
         width = min(MAX_CARD_WIDTH, self._view.viewport().width() - 32)
         left = rect.left() + max(16, (self._view.viewport().width() - width) // 2)
@@ -81,7 +76,7 @@ class EntryDelegate(QStyledItemDelegate):
         if index.data(KIND_ROLE) == "highlight":
             quote = wrap_text(f"“{main}”", font, width, MAX_QUOTE_LINES)
             note = index.data(NOTE_ROLE)
-            notes = wrap_text(note, self._small(font), width, MAX_NOTE_LINES) if note else []
+            notes = wrap_text(note, small_font(font), width, MAX_NOTE_LINES) if note else []
         else:
             quote = wrap_text(main or "(empty note)", font, width, MAX_QUOTE_LINES)
             notes = []
@@ -93,7 +88,7 @@ class EntryDelegate(QStyledItemDelegate):
 
     def _height(self, index: Index, font: QFont, width: int) -> int:
         quote, notes, _ = self._lines(index, font, width)
-        small = QFontMetrics(self._small(font))
+        small = QFontMetrics(small_font(font))
         height = 12 + len(quote) * QFontMetrics(font).lineSpacing()
         if notes:
             height += 4 + len(notes) * small.lineSpacing()
@@ -142,7 +137,7 @@ class EntryDelegate(QStyledItemDelegate):
         for line in quote:
             painter.drawText(left, y + metrics.ascent(), line)
             y += metrics.lineSpacing()
-        small = self._small(option.font)
+        small = small_font(option.font)
         small_metrics = QFontMetrics(small)
         painter.setFont(small)
         painter.setPen(QColor(t.muted))
@@ -250,7 +245,7 @@ class HighlightsView(QWidget):
             button = QToolButton(bar)
             button.setObjectName("filterButton")
             button.setCheckable(True)
-            button.setIcon(swatch_icon(colour_hex(colour)))
+            button.setIcon(swatch_icon(colour))
             button.setText(colour.title())
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setToolTip(f"Show only {colour} highlights (several may be chosen)")

@@ -15,6 +15,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QWidget
 
+from reader.core.annotating import default_label
 from reader.core.types import HIGHLIGHT_COLORS, Highlight
 from reader.gui.resources import Theme
 
@@ -35,6 +36,12 @@ class HighlightInk:
     fill: QColor  # translucent marker painted behind the text
     swatch: QColor  # opaque: menus, toolbar, the Highlights pane
     line: QColor  # underlines (notes, "check this highlight")
+
+
+def swatch_hex(color: str) -> str:
+    """The opaque ink of a colour as ``#rrggbb`` (cards, filter buttons); unknown → yellow."""
+    red, green, blue = _INKS.get(color, _INKS["yellow"])
+    return f"#{red:02x}{green:02x}{blue:02x}"
 
 
 def highlight_palette(theme: Theme) -> dict[str, HighlightInk]:
@@ -80,7 +87,7 @@ def swatch_icon(color: str, ring: str = "#00000030", size: int = 16) -> QIcon:
 
 
 def color_label(color: str, labels: Mapping[str, str]) -> str:
-    return labels.get(color) or color.capitalize()
+    return labels.get(color) or default_label(color)
 
 
 def add_color_actions(
