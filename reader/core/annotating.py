@@ -46,6 +46,17 @@ def default_label(color: str) -> str:
     return color.capitalize()
 
 
+def store_color_label(db: Database, color: str, label: str) -> None:
+    """Write a colour's name inside the caller's transaction (blank: back to the default)."""
+    label = " ".join(label.split())[:MAX_LABEL_CHARS]
+    execute(
+        db,
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [_LABEL_KEY + color, label or None],
+    )
+
+
 class AnnotationMethods:
     """Highlights, notes, tags and colour labels. Needs ``_db`` and ``_transaction``."""
 
@@ -269,16 +280,10 @@ class AnnotationMethods:
     def set_color_label(self, color: str, label: str) -> Changes:
         """Name a colour ("important", "question"); a blank label restores the default."""
         store.check_color(color)
-        label = " ".join(label.split())
-        if len(label) > MAX_LABEL_CHARS:
+        if len(" ".join(label.split())) > MAX_LABEL_CHARS:
             raise store.AnnotationError(
                 f"A colour label can be at most {MAX_LABEL_CHARS} characters long."
             )
         with self._transaction():
-            execute(
-                self._db,
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [_LABEL_KEY + color, label or None],
-            )
+            store_color_label(self._db, color, label)
         return Changes(labels=True)

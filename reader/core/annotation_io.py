@@ -19,12 +19,15 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from reader.core import anchor as anchoring
+from reader.core.annotating import default_label, store_color_label
 from reader.core.storage import annotations as store
 from reader.core.storage import tags as tag_store
 from reader.core.storage import window_queries
-from reader.core.storage.sql import Row, execute, fetch_all, fetch_one
+from reader.core.storage.sql import Row, execute, fetch_all, fetch_one, placeholders
 from reader.core.timeutil import from_db, from_db_required, to_db, utcnow
 from reader.core.types import (
+    DEFAULT_HIGHLIGHT_COLOR,
+    HIGHLIGHT_COLORS,
     ArticleId,
     Changes,
     ExportArticle,
@@ -35,9 +38,16 @@ from reader.core.types import (
     ImportReport,
     NoteId,
 )
-
-if TYPE_CHECKING:
-    from reader.core.web_annotation import AnnotationRecord, ArticleRef
+from reader.core.web_annotation import (
+    KIND_HIGHLIGHT,
+    KIND_NOTE,
+    AnnotationRecord,
+    ArticleRef,
+    merge_decision,
+    parse_collection,
+    to_collection,
+)
+from reader.core.web_annotation import dumps as dump_collection
 
 
 class AnnotationIOMethods:
@@ -110,32 +120,25 @@ class AnnotationIOMethods:
     def export_annotations_json(self) -> bytes:
         """Every highlight and note, deleted ones as tombstones, as W3C Web Annotation JSON."""
         from reader import __version__
-        from reader.core import web_annotation as wa
 
         records = _highlight_records(self._db) + _note_records(self._db)
-        collection = wa.to_collection(
+        collection = to_collection(
             records, labels=self.color_labels(), generator_version=__version__, now=utcnow()
         )
-        return wa.dumps(collection)
+        return dump_collection(collection)
 
     def import_annotations(self, data: bytes) -> tuple[ImportReport, Changes]:
         """Merge an annotations file into this library, all in one transaction."""
-        from reader.core import web_annotation as wa
-
-        parsed = wa.parse_collection(data)
+        parsed = parse_collection(data)
         importer = _Importer(self._db)
         with self._transaction():
             for record in parsed.records:
                 importer.merge(record)
-            defaults = {c: lbl for c, lbl in self.color_labels().items() if lbl == c.capitalize()}
+            # A colour named in the file takes its name here unless the user named it already.
+            unnamed = {c for c, lbl in self.color_labels().items() if lbl == default_label(c)}
             for color, label in parsed.labels.items():
-                if color in defaults and label.strip():
-                    execute(
-                        self._db,
-                        "INSERT INTO meta (key, value) VALUES (?, ?) "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        ["color_label." + color, " ".join(label.split())[:40]],
-                    )
+                if color in unnamed and label.strip():
+                    store_color_label(self._db, color, label)
         report = ImportReport(
             added=importer.added,
             updated=importer.updated,
@@ -160,7 +163,7 @@ class AnnotationIOMethods:
 def _tags_by_article(db: Database, article_ids: Sequence[ArticleId]) -> dict[ArticleId, set[str]]:
     """Each article's tags and its live highlights' tags: what the front matter lists."""
     found: dict[ArticleId, set[str]] = {}
-    marks = ",".join("?" * len(article_ids))
+    marks = placeholders(len(article_ids))
     rows = fetch_all(
         db,
         "SELECT at.article_id AS aid, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id "
@@ -176,7 +179,7 @@ def _tags_by_article(db: Database, article_ids: Sequence[ArticleId]) -> dict[Art
 
 
 def _site_urls(db: Database, article_ids: Sequence[ArticleId]) -> dict[ArticleId, str]:
-    marks = ",".join("?" * len(article_ids))
+    marks = placeholders(len(article_ids))
     rows = fetch_all(
         db,
         "SELECT a.id, f.site_url FROM articles a JOIN feeds f ON f.id = a.feed_id "
@@ -193,8 +196,6 @@ _REF_COLUMNS = (
 
 
 def _ref(row: Row) -> ArticleRef:
-    from reader.core.web_annotation import ArticleRef
-
     return ArticleRef(
         url=row["a_link"],
         title=row["a_title"],
@@ -205,8 +206,6 @@ def _ref(row: Row) -> ArticleRef:
 
 
 def _highlight_records(db: Database) -> list[AnnotationRecord]:
-    from reader.core.web_annotation import KIND_HIGHLIGHT, AnnotationRecord
-
     rows = fetch_all(
         db,
         f"SELECT h.*, {_REF_COLUMNS}, (SELECT group_concat(t.name, char(31)) FROM highlight_tags "
@@ -237,8 +236,6 @@ def _highlight_records(db: Database) -> list[AnnotationRecord]:
 
 
 def _note_records(db: Database) -> list[AnnotationRecord]:
-    from reader.core.web_annotation import KIND_NOTE, AnnotationRecord
-
     rows = fetch_all(
         db,
         f"SELECT n.*, {_REF_COLUMNS} FROM notes n JOIN articles a ON a.id = n.article_id "
@@ -302,8 +299,6 @@ class _Importer:
         return article_id
 
     def merge(self, record: AnnotationRecord) -> None:
-        from reader.core.web_annotation import KIND_HIGHLIGHT
-
         article_id = self.article_for(record.article)
         if article_id is None:
             self.unmatched.add(record.article.url or record.article.title)
@@ -321,8 +316,6 @@ class _Importer:
                 self._add_note(article_id, record)
             self.added += 1
             return
-        from reader.core.web_annotation import merge_decision
-
         decision = merge_decision(
             from_db_required(existing["updated_at"]), from_db(existing["deleted_at"]), record
         )
@@ -430,8 +423,6 @@ class _Importer:
 
 
 def _color(color: str | None) -> str:
-    from reader.core.types import DEFAULT_HIGHLIGHT_COLOR, HIGHLIGHT_COLORS
-
     return color if color in HIGHLIGHT_COLORS else DEFAULT_HIGHLIGHT_COLOR
 
 

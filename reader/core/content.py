@@ -51,6 +51,11 @@ _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069
 _WHITESPACE_RE = re.compile(r"\s+")
 
 
+def remove_invisible(s: str) -> str:
+    """Drop soft hyphens, zero-width and bidi controls: canonical text never holds them."""
+    return _INVISIBLE_RE.sub("", s)
+
+
 def strip_control_chars(s: str) -> str:
     """Remove characters that are invalid in XML or break storage and display (F8).
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 
 from reader.core import anchor as anchoring
+from reader.core.content import remove_invisible, strip_control_chars
 from reader.core.errors import GlossError
 from reader.core.storage import tags as tag_store
 from reader.core.storage.sql import Row, chunks, execute, fetch_all, fetch_one, placeholders
@@ -315,8 +316,7 @@ def find_quote(text: str, quote: str, occurrence: int = 1) -> tuple[int, int]:
     """
     if occurrence < 1:
         raise AnnotationError("--occurrence counts from 1.")
-    cleaned = unicodedata.normalize("NFC", quote)
-    cleaned = re.sub("[\u00ad\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]", "", cleaned)
+    cleaned = unicodedata.normalize("NFC", remove_invisible(strip_control_chars(quote)))
     words = cleaned.split()
     if not words:
         raise AnnotationError("The quote is empty.")
