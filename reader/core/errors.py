@@ -78,3 +78,7 @@ class RetryLaterError(FetchError):
     def __init__(self, message: str, *, status: int | None, retry_at: object) -> None:
         super().__init__(message, status=status)
         self.retry_at = retry_at  # datetime.datetime, typed loosely to keep errors.py import-free
+
+
+class ExtractionError(GlossError):
+    """A page was fetched (or read) but no article text could be found in it."""
