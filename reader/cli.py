@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from reader import __version__, cli_annotations
+from reader import __version__, cli_annotations, cli_offline
 from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
 from reader.core.paths import resolve_library_path
 from reader.core.timeutil import iso_z
@@ -36,7 +36,6 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 # usage error, and they say which part will bring them.
 NOT_BUILT_YET = {
     "search": "search",
-    "save": "saving pages",
 }
 
 
@@ -132,8 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("remove", "unsubscribe from a feed (starred and annotated articles are kept)")
     p.add_argument("feed", type=int, metavar="FEED")
 
-    p = command("refresh", "fetch new articles now (every feed, or the ones named)")
+    p = command(
+        "refresh",
+        "fetch new articles now (every feed, or the ones named), then their full texts and images",
+    )
     p.add_argument("feeds", type=int, nargs="*", metavar="FEED")
+    p.add_argument(
+        "--no-offline",
+        action="store_true",
+        help="store the feeds' entries only; fetch full texts and images later",
+    )
     json_flag(p)
 
     p = command("articles", "list articles, newest first")
@@ -163,9 +170,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("backup", "write a consistent copy of the library into the backups folder")
     p.add_argument("--keep", type=int, default=10, metavar="N", help="keep the newest N (10)")
-    p = command("check", "check the library file for damage and report its size and backups")
+    p = command(
+        "check", "check the library file for damage; report its size, backups and image cache"
+    )
+    p.add_argument(
+        "--prune-images",
+        action="store_true",
+        help="delete cached images that no article or feed refers to any more",
+    )
 
     cli_annotations.add_parsers(command, json_flag)
+    cli_offline.add_parsers(command, json_flag)
 
     for name, what in NOT_BUILT_YET.items():
         p = command(name, f"{what} (not built yet)")
@@ -176,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- commands ---------------------------------------------------------------------------
 
 
-class Cli(cli_annotations.AnnotationCommands):
+class Cli(cli_annotations.AnnotationCommands, cli_offline.OfflineCommands):
     def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
         self.args = args
         self.out = out
@@ -256,8 +271,10 @@ class Cli(cli_annotations.AnnotationCommands):
 
                 progress = tqdm(total=len(plan.feed_ids), unit="feed", file=self.err, leave=False)
             noted: list[RefreshResult] = []  # failures and warnings, printed after the bar
+            touched: list[ArticleId] = []
             for result in results:
                 tally.add(result)
+                touched.extend(result.articles)
                 if self.args.json:
                     _print_json(refresh_json(result), self.out)
                     self.out.flush()
@@ -276,6 +293,13 @@ class Cli(cli_annotations.AnnotationCommands):
                     else:
                         self.out.write(f"warning: {result.feed_id} {name}: {result.warning}\n")
                 self.out.write(tally.summary(skipped=len(plan.skipped)) + "\n")
+            if not self.args.no_offline:
+                # A full refresh also retries earlier failures that are due; a refresh of named
+                # feeds only finishes what it brought.
+                steps = library.process_offline(None if ids is None else touched)
+                report = self.run_offline(steps, quiet=self.args.json)
+                if not self.args.json:
+                    self.out.write(self.offline_summary(report) + "\n")
         return EXIT_OK
 
     def cmd_articles(self) -> int:
@@ -384,6 +408,7 @@ class Cli(cli_annotations.AnnotationCommands):
 
     def cmd_check(self) -> int:
         with self.open() as library:
+            pruned = library.prune_image_cache() if self.args.prune_images else None
             report = library.check()
         for message in report.messages:
             self.out.write(message + "\n")
@@ -395,6 +420,17 @@ class Cli(cli_annotations.AnnotationCommands):
             self.out.write(f"Backups: {len(report.backups)}, newest {report.backups[0]}\n")
         else:
             self.out.write("Backups: none yet (make one with: gloss backup)\n")
+        if pruned is not None:
+            self.out.write(f"Removed {pruned[0]} unused image(s), {pruned[1] / 1e6:.1f} MB.\n")
+        self.out.write(
+            f"Image cache: {report.image_files} file(s), {report.image_cache_bytes / 1e6:.1f} MB"
+        )
+        if report.orphan_images:
+            self.out.write(
+                f"; {report.orphan_images} unused ({report.orphan_bytes / 1e6:.1f} MB; "
+                "remove with: gloss check --prune-images)"
+            )
+        self.out.write("\n")
         return EXIT_OK if report.ok else EXIT_ERROR
 
     def _not_built(self) -> int:

@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 from reader.core.errors import AlreadySubscribedError, GlossError
 from reader.core.image_cache import ImageRejectedError, store_image
 from reader.core.library import Library
-from reader.core.types import Changes, FeedId
+from reader.core.types import Changes, FeedId, FullTextPolicy
 
 log = logging.getLogger("gloss.demo")
 
@@ -145,7 +145,7 @@ def load_demo(library: Library) -> Changes:
         except OSError as e:
             raise DemoUnavailableError(f"The sample feed {feed.file} cannot be read: {e}") from e
         try:
-            _, _, added = library.add_feed_document(
+            feed_id, _, added = library.add_feed_document(
                 feed.url,
                 body,
                 content_type=feed.content_type,
@@ -155,6 +155,9 @@ def load_demo(library: Library) -> Changes:
             )
         except AlreadySubscribedError:
             continue
+        # Its links lead nowhere (demo.gloss.invalid) and its images are already cached: a
+        # "make available offline" must not go looking for them.
+        library.set_feed_offline(feed_id, full_text=FullTextPolicy.NEVER, images=False)
         changes |= added
     return changes
 

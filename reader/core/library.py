@@ -30,10 +30,13 @@ from reader.core.errors import (
     RetryLaterError,
     StorageError,
 )
+from reader.core.offline_methods import OfflineMethods
+from reader.core.saving import SavingMethods
 from reader.core.storage import annotations as annotation_store
 from reader.core.storage import articles as article_store
 from reader.core.storage import feeds as feed_store
 from reader.core.storage import maintenance, window_queries
+from reader.core.storage import offline as offline_store
 from reader.core.storage.db import (
     has_pending_migrations,
     open_database,
@@ -58,6 +61,7 @@ from reader.core.types import (
     FolderId,
     Highlight,
     Note,
+    OfflineSettings,
     OpmlImportResult,
     RefreshOutcome,
     RefreshPlan,
@@ -79,6 +83,8 @@ MIN_REFRESH_INTERVAL = dt.timedelta(minutes=15)
 MAX_BACKOFF = dt.timedelta(hours=24)
 DEFAULT_BACKUPS_KEPT = 10
 STATE_BATCH = 100  # fetch-state-only updates (304s, failures) per commit during a refresh
+EXTRACT_WORKERS = 2
+EXTRACT_TIMEOUT = 30.0  # seconds one page may take to extract (trafilatura's own download limit)
 
 
 def _checked_url(url: str) -> str:
@@ -101,7 +107,7 @@ def _backoff(error_count: int) -> dt.timedelta:
     return min(step, MAX_BACKOFF)
 
 
-class Library(AnnotationMethods, AnnotationIOMethods):
+class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMethods):
     """One open library file. Use ``Library.open(path)``; close it (or use ``with``)."""
 
     def __init__(
@@ -118,6 +124,8 @@ class Library(AnnotationMethods, AnnotationIOMethods):
         self._make_fetcher = make_fetcher
         self.refresh_interval = max(refresh_interval, MIN_REFRESH_INTERVAL)
         self._pool: ParsePool | None = None
+        self._page_pool: ParsePool | None = None
+        self._offline_settings: OfflineSettings | None = None  # read once per refresh
         self._readonly = readonly
 
     # ---- lifecycle ------------------------------------------------------------------------
@@ -131,9 +139,10 @@ class Library(AnnotationMethods, AnnotationIOMethods):
         return cls(path, db)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        for pool in (self._pool, self._page_pool):
+            if pool is not None:
+                pool.close(cancel_pending=True)
+        self._pool = self._page_pool = None
         if not self._readonly:
             with contextlib.suppress(sqlite3.Error):
                 maintenance.mark_clean_close(self._db)
@@ -156,6 +165,23 @@ class Library(AnnotationMethods, AnnotationIOMethods):
 
             self._pool = ParsePool()
         return self._pool
+
+    def page_extractor(self) -> ParsePool:
+        """The page-extraction workers, for ``saving.fetch_page``/``read_html_file`` run on
+        another thread (the window's network pool): the pool itself is thread-safe."""
+        return self._extract_pool()
+
+    def _extract_pool(self) -> ParsePool:
+        """Pages are extracted in their own workers: trafilatura and lxml stay out of the
+        feed parsers, and a hostile page is killed at its time limit (reliability.md R8)."""
+        if self._page_pool is None:
+            from reader.core.extract import extraction_job
+            from reader.core.parse import ParsePool
+
+            self._page_pool = ParsePool(
+                workers=EXTRACT_WORKERS, timeout=EXTRACT_TIMEOUT, job=extraction_job, noun="page"
+            )
+        return self._page_pool
 
     # ---- folders --------------------------------------------------------------------------
 
@@ -318,6 +344,7 @@ class Library(AnnotationMethods, AnnotationIOMethods):
             stored = article_store.store_entries(
                 self._db, feed_id, parsed.title, parsed.entries, now
             )
+            offline_store.register_html_images(self._db, stored.new)
             feed_store.update_fetch_state(
                 self._db,
                 feed_id,
@@ -370,8 +397,18 @@ class Library(AnnotationMethods, AnnotationIOMethods):
                 "UPDATE articles SET source_title = ? WHERE feed_id = ?",
                 [feed.title, feed_id],
             )
+            ids = [
+                ArticleId(r[0])
+                for r in self._db.conn.execute(
+                    "SELECT id FROM articles WHERE feed_id = ?", [feed_id]
+                )
+            ]
+            shown = offline_store.cache_names_of(self._db, ids)
             kept = article_store.delete_feed_articles(self._db, feed_id)
             execute(self._db, "DELETE FROM feeds WHERE id = ?", [feed_id])
+            unused = offline_store.unreferenced(self._db, shown)
+        # The files go only after the commit: a failed removal keeps every image it needs.
+        self._remove_cached_images(unused)
         return kept, Changes(feeds=frozenset({feed_id}), folders=True, counts=True)
 
     # ---- refresh --------------------------------------------------------------------------
@@ -430,6 +467,7 @@ class Library(AnnotationMethods, AnnotationIOMethods):
         run = RefreshRun(
             states, parse_pool=self._parse_pool(), make_fetcher=self._make_fetcher or Fetcher
         )
+        self._offline_settings = offline_store.get_settings(self._db)
         # Feeds that brought no entries (not modified, failed) only update their fetch state:
         # those small writes are grouped, up to STATE_BATCH a commit, each feed in its own
         # savepoint, so a refresh where everything answers 304 does not pay an fsync per feed.
@@ -565,6 +603,11 @@ class Library(AnnotationMethods, AnnotationIOMethods):
         for article_id in annotation_store.articles_with_highlights(self._db, stored.updated):
             annotation_store.reanchor_article(self._db, article_id)
         article_store.drop_replaced_texts(self._db, stored.replaced_texts)
+        # Full texts and images are fetched after the refresh (process_offline); here the
+        # work is only written down, in the same transaction as the entries it is for.
+        touched = (*stored.new, *stored.updated)
+        settings = self._offline_settings or offline_store.get_settings(self._db)
+        offline_store.queue_articles(self._db, touched, now, settings=settings)
         columns: dict[str, object] = {
             "title": title,
             "site_url": parsed.site_url,
@@ -614,6 +657,7 @@ class Library(AnnotationMethods, AnnotationIOMethods):
             updated_articles=len(stored.updated),
             warning=warning,
             url_changed_from=moved_from,
+            articles=touched,
         )
 
     # ---- articles -------------------------------------------------------------------------
@@ -710,8 +754,21 @@ class Library(AnnotationMethods, AnnotationIOMethods):
     def backup(self, *, keep: int = DEFAULT_BACKUPS_KEPT) -> maintenance.BackupInfo:
         return maintenance.backup(self._db, self.path, keep=keep)
 
+    def _remove_cached_images(self, names: Iterable[str]) -> None:
+        from reader.core.image_cache import remove_cached
+
+        try:
+            remove_cached(self.path, names)
+        except OSError as e:  # an undeletable file is an orphan for `gloss check`, not an error
+            log.warning("could not remove cached images: %s", e)
+
     def check(self) -> CheckReport:
+        from reader.core.image_cache import cache_inventory
+
         problems = maintenance.quick_check(self._db)
+        inventory = cache_inventory(self.path)
+        used = offline_store.referenced_cache_names(self._db)
+        orphans = {name: size for name, size in inventory.items() if name not in used}
         feeds = int(scalar(self._db, "SELECT count(*) FROM feeds"))
         count = int(scalar(self._db, "SELECT count(*) FROM articles"))
         size = sum(p.stat().st_size for p in (self.path,) if p.exists())
@@ -724,6 +781,10 @@ class Library(AnnotationMethods, AnnotationIOMethods):
             feeds=feeds,
             articles=count,
             backups=tuple(str(b.path) for b in maintenance.list_backups(self.path)),
+            image_cache_bytes=sum(inventory.values()),
+            image_files=len(inventory),
+            orphan_images=len(orphans),
+            orphan_bytes=sum(orphans.values()),
         )
 
     # ---- internals ------------------------------------------------------------------------

@@ -644,16 +644,16 @@ def _parse_job(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
     return parse_feed(body, url=url, content_type=content_type)
 
 
-def _memory_message(limit_mb: int) -> str:
-    return f"The feed needed more than {limit_mb} MB to parse; the feed was skipped."
+def _memory_message(limit_mb: int, noun: str = "feed") -> str:
+    return f"The {noun} needed more than {limit_mb} MB to read; the {noun} was skipped."
 
 
-def _died_message(limit_mb: int) -> str:
+def _died_message(limit_mb: int, noun: str = "feed") -> str:
     """A worker that vanished mid-job: over its address-space limit (native code aborts), or a
     crash in a C extension. We cannot tell which, so say both."""
     return (
-        f"The feed needed more than {limit_mb} MB to parse, or crashed the parser; "
-        "the feed was skipped."
+        f"The {noun} needed more than {limit_mb} MB to read, or crashed the reader process; "
+        f"the {noun} was skipped."
     )
 
 
@@ -671,7 +671,7 @@ def _limit_memory(limit_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _worker_main(conn: Connection, job: ParseJob, memory_limit_mb: int) -> None:
+def _worker_main(conn: Connection, job: ParseJob, memory_limit_mb: int, noun: str = "feed") -> None:
     """One worker: parse jobs one at a time until told to stop or the parent goes away.
 
     Replies are ``(kind, payload, retire)``: ``("ok", ParsedFeed)``, ``("error", message)`` for a
@@ -697,7 +697,7 @@ def _worker_main(conn: Connection, job: ParseJob, memory_limit_mb: int) -> None:
         except ParseError as e:
             reply = ("error", str(e), False)
         except MemoryError:
-            reply = ("error", _memory_message(memory_limit_mb), True)
+            reply = ("error", _memory_message(memory_limit_mb, noun), True)
         except Exception:
             reply = ("bug", traceback.format_exc(limit=20), False)
         del request, body
@@ -705,7 +705,7 @@ def _worker_main(conn: Connection, job: ParseJob, memory_limit_mb: int) -> None:
             conn.send(reply)
         except MemoryError:
             with contextlib.suppress(Exception):
-                conn.send(("error", _memory_message(memory_limit_mb), True))
+                conn.send(("error", _memory_message(memory_limit_mb, noun), True))
             return
         except (EOFError, OSError):
             return
@@ -766,11 +766,13 @@ class ParsePool:
         memory_limit_mb: int = 1024,
         *,
         job: ParseJob = _parse_job,
+        noun: str = "feed",
     ) -> None:
         self.max_workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
         self._job_function = job
+        self.noun = noun  # what a job reads, for messages: "feed", "page"
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._pending: deque[_Job] = deque()
@@ -866,7 +868,7 @@ class ParsePool:
         parent_conn, child_conn = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=_worker_main,
-            args=(child_conn, self._job_function, self.memory_limit_mb),
+            args=(child_conn, self._job_function, self.memory_limit_mb, self.noun),
             name="gloss-parse-worker",
             daemon=True,
         )
@@ -949,11 +951,11 @@ class ParsePool:
         except (EOFError, OSError):
             worker.retiring = True
         except MemoryError:  # a result too large for this process; the job fails, not the pool
-            self._finish(worker, ParseError(_memory_message(self.memory_limit_mb)))
+            self._finish(worker, ParseError(_memory_message(self.memory_limit_mb, self.noun)))
             worker.retiring = True
         if worker.retiring or not worker.process.is_alive():
             was_ready = worker.ready
-            self._finish(worker, ParseError(_died_message(self.memory_limit_mb)))
+            self._finish(worker, ParseError(_died_message(self.memory_limit_mb, self.noun)))
             self._retire(worker)
             if not was_ready:
                 self._worker_failed_to_start()
@@ -969,7 +971,7 @@ class ParsePool:
         else:
             log.error("parse worker raised:\n%s", payload)
             last_line = str(payload).strip().splitlines()[-1:] or ["unknown error"]
-            self._finish(worker, ParseError(f"The feed could not be parsed ({last_line[0]})."))
+            self._finish(worker, ParseError(f"The {self.noun} could not be read ({last_line[0]})."))
 
     def _finish(self, worker: _Worker, outcome: object) -> None:
         job, worker.job = worker.job, None
@@ -996,7 +998,9 @@ class ParsePool:
                 self._pending.clear()
             for job in jobs:
                 if job.future.set_running_or_notify_cancel():
-                    job.future.set_exception(ParseError("The feed parser could not be started."))
+                    job.future.set_exception(
+                        ParseError(f"The {self.noun} reader process could not be started.")
+                    )
 
     def _enforce_deadlines(self) -> None:
         now = time.monotonic()
@@ -1005,7 +1009,8 @@ class ParsePool:
                 self._finish(
                     worker,
                     ParseError(
-                        f"Parsing took longer than {self.timeout:g} s; the feed was skipped."
+                        f"Reading the {self.noun} took longer than {self.timeout:g} s; "
+                        f"the {self.noun} was skipped."
                     ),
                 )
                 self._retire(worker)

@@ -40,6 +40,23 @@ class TextSource(StrEnum):
     SAVED = "saved"
 
 
+class FullTextPolicy(StrEnum):
+    """Per feed: when to fetch the linked page and extract the article from it."""
+
+    AUTO = "auto"  # when the feed's text looks like a summary (summaries.looks_like_summary)
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class WorkState(StrEnum):
+    """Where an article's offline work (full text, images) stands."""
+
+    NONE = "none"  # nothing to do
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # retried later while ``retry_at`` is set
+
+
 @dataclass(frozen=True, slots=True)
 class Folder:
     id: FolderId
@@ -62,6 +79,8 @@ class Feed:
     next_fetch_at: dt.datetime | None
     muted: bool
     favicon: str | None = None  # a cache: URL (image_cache.resolve_cache_url), once looked up
+    full_text: FullTextPolicy = FullTextPolicy.AUTO
+    images: bool = True  # download this feed's images for offline reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +97,7 @@ class Article:
     read: bool
     starred: bool
     sort_at: dt.datetime  # published, else updated, else added: the list's date
+    saved: bool = False  # saved by the user (a page, a file, a text), not from a feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +115,31 @@ class ArticleText:
 
 
 @dataclass(frozen=True, slots=True)
+class OfflineStatus:
+    """What the reading view says about an article's full text and images."""
+
+    fulltext: WorkState
+    fulltext_error: str | None
+    fulltext_retry_at: dt.datetime | None
+    images: WorkState
+    images_error: str | None
+    images_stored: int
+    images_missing: int  # referenced but not (yet) in the cache: shown as their alt text
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedArticle:
+    id: ArticleId
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleDetail:
     article: Article
     text: ArticleText | None
+    sources: tuple[TextSource, ...] = ()  # the kinds of text stored (switchable), current first
+    related: tuple[RelatedArticle, ...] = ()  # teasers saved with a capture, and the reverse
+    offline: OfflineStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +167,7 @@ class ArticleFilter:
     tag: str | None = None  # the article or one of its highlights carries this tag
     text: str | None = None  # quick filter on title (substring, case-insensitive)
     newest_first: bool = True
+    saved_only: bool = False  # the "Saved" source: pages, files and texts the user saved
 
 
 HIGHLIGHT_COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink", "purple")
@@ -289,6 +332,7 @@ class RefreshResult:
     error: str | None = None
     warning: str | None = None  # survivable oddities: malformed XML with items, wrong charset
     url_changed_from: str | None = None  # set when a permanent redirect moved the feed
+    articles: tuple[ArticleId, ...] = ()  # new and changed articles (their offline work follows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +347,7 @@ class Changes:
     notes: frozenset[NoteId] = frozenset()
     tags: bool = False
     labels: bool = False  # a highlight colour was renamed
+    saved: bool = False  # the Saved source gained or lost articles
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -314,6 +359,7 @@ class Changes:
             notes=self.notes | other.notes,
             tags=self.tags or other.tags,
             labels=self.labels or other.labels,
+            saved=self.saved or other.saved,
         )
 
     def __bool__(self) -> bool:
@@ -326,6 +372,7 @@ class Changes:
             or self.notes
             or self.tags
             or self.labels
+            or self.saved
         )
 
 
@@ -361,3 +408,51 @@ class CheckReport:
     feeds: int
     articles: int
     backups: tuple[str, ...]
+    image_cache_bytes: int = 0
+    image_files: int = 0
+    orphan_images: int = 0  # cache files no stored article or feed refers to
+    orphan_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineSettings:
+    """Library-wide offline settings (a feed can turn images off for itself too)."""
+
+    images: bool = True
+    image_cache_mb: int = 2048  # total cap of the image cache
+    max_image_mb: int = 10  # one image larger than this is not kept
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineProgress:
+    """One article's offline work is finished (stored or failed): ``done`` of ``total``."""
+
+    done: int
+    total: int
+    article_id: ArticleId
+    title: str
+    full_text: bool  # a full text was stored for it
+    images_stored: int
+    bytes_stored: int
+    error: str | None  # what failed (full text or images), to be retried later
+    changes: Changes
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineReport:
+    articles: int = 0
+    full_texts: int = 0
+    images: int = 0
+    bytes: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """``save_url`` / ``save_file`` / ``save_text``: what was stored, or what was already there."""
+
+    article_id: ArticleId
+    title: str
+    duplicate: bool  # already in the library: nothing new was stored
+    related: tuple[ArticleId, ...] = ()  # teasers from a text capture, saved separately
+    changes: Changes = field(default_factory=Changes)

@@ -722,7 +722,7 @@ def test_pool_kills_a_job_past_its_deadline_and_replaces_the_worker() -> None:
         after = pool.submit(load("rss091.xml"), "https://e.example/f", None)
         with pytest.raises(ParseError) as caught:
             stuck.result(timeout=60)
-        assert str(caught.value) == "Parsing took longer than 1 s; the feed was skipped."
+        assert str(caught.value) == "Reading the feed took longer than 1 s; the feed was skipped."
         assert after.result(timeout=60).title == "Scripting News"
         (new_pid,) = pool.worker_pids
         assert new_pid != old_pid
@@ -737,7 +737,7 @@ def test_pool_memory_limit_fails_only_the_greedy_job() -> None:
         others = [pool.submit(load("rss091.xml"), "https://e.example/f", None) for _ in range(4)]
         with pytest.raises(ParseError) as caught:
             greedy.result(timeout=60)
-        assert str(caught.value).startswith("The feed needed more than 512 MB to parse")
+        assert str(caught.value).startswith("The feed needed more than 512 MB to read")
         assert all(f.result(timeout=60).title == "Scripting News" for f in others)
         assert (
             pool.submit(load("rss091.xml"), "https://e.example/f", None).result(timeout=60).entries

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from reader.core.content import CANON_VERSION, text_sha256
 from reader.core.errors import NotFoundError
+from reader.core.storage import offline as offline_store
 from reader.core.storage.sql import (
     Row,
     chunks,
@@ -30,6 +31,7 @@ from reader.core.types import (
     ArticlePage,
     ArticleText,
     FeedId,
+    RelatedArticle,
     TextId,
     TextSource,
 )
@@ -39,7 +41,8 @@ if TYPE_CHECKING:  # parse pulls in feedparser; the window should not pay for it
 
 _ARTICLE_COLUMNS = """
     a.id, a.feed_id, coalesce(f.user_title, f.title, a.source_title) AS feed_title, a.title,
-    a.link, a.author, a.published_at, a.updated_at, a.added_at, a.read, a.starred, a.sort_at
+    a.link, a.author, a.published_at, a.updated_at, a.added_at, a.read, a.starred, a.sort_at,
+    a.saved
 """
 
 
@@ -64,6 +67,7 @@ def _to_article(row: Row) -> Article:
         read=bool(row["read"]),
         starred=bool(row["starred"]),
         sort_at=from_db_required(row["sort_at"]),
+        saved=bool(row["saved"]),
     )
 
 
@@ -130,6 +134,13 @@ def _find_renamed(
     return matches
 
 
+# The article's newest feed-source text: what a feed update is compared with (the text shown may
+# be a full text fetched from the page).
+_FEED_TEXT_ID = (
+    "(SELECT max(ft.id) FROM article_texts ft WHERE ft.article_id = a.id AND ft.source = 'feed')"
+)
+
+
 def _insert_text(
     db: Database, article_id: int, entry: ParsedEntry, source: TextSource, now: str
 ) -> int:
@@ -169,8 +180,8 @@ def store_entries(
     keys = [e.key for e in entries]
     for part in chunks(keys):
         cursor = db.conn.execute(
-            "SELECT a.key, a.id, a.entry_sha256, a.current_text_id, t.text_sha256 FROM articles a "
-            "LEFT JOIN article_texts t ON t.id = a.current_text_id "
+            f"SELECT a.key, a.id, a.entry_sha256, {_FEED_TEXT_ID}, t.text_sha256 FROM articles a "
+            f"LEFT JOIN article_texts t ON t.id = {_FEED_TEXT_ID} "
             f"WHERE a.feed_id = ? AND a.key IN ({placeholders(len(part))})",
             [feed_id, *part],
         )
@@ -188,8 +199,8 @@ def store_entries(
                 [key, entry.guid, article_id],
             )
             row = db.conn.execute(
-                "SELECT a.entry_sha256, a.current_text_id, t.text_sha256 FROM articles a "
-                "LEFT JOIN article_texts t ON t.id = a.current_text_id WHERE a.id = ?",
+                f"SELECT a.entry_sha256, {_FEED_TEXT_ID}, t.text_sha256 FROM articles a "
+                f"LEFT JOIN article_texts t ON t.id = {_FEED_TEXT_ID} WHERE a.id = ?",
                 [article_id],
             ).fetchone()
             existing[key] = (article_id, row[0], row[1], row[2])
@@ -234,7 +245,7 @@ def store_entries(
             )
             new.append(ArticleId(article_id))
             continue
-        article_id, entry_sha, current_text_id, current_text_sha = found
+        article_id, entry_sha, feed_text_id, feed_text_sha = found
         if entry_sha == entry.entry_sha256:
             continue
         execute(
@@ -256,13 +267,19 @@ def store_entries(
                 article_id,
             ],
         )
-        if current_text_sha != entry.text_sha256:
+        if feed_text_sha != entry.text_sha256:
             text_id = _insert_text(db, article_id, entry, TextSource.FEED, now_db)
+            # The new feed text is shown unless the reader is on a full text (or a saved
+            # text), which stays: the feed's version is one switch away.
             execute(
-                db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id]
+                db,
+                "UPDATE articles SET current_text_id = ? WHERE id = ? AND (current_text_id IS "
+                "NULL OR current_text_id = ? OR (SELECT source FROM article_texts WHERE id = "
+                "articles.current_text_id) = 'feed')",
+                [text_id, article_id, feed_text_id],
             )
-            if current_text_id is not None:
-                replaced.append(TextId(current_text_id))
+            if feed_text_id is not None:
+                replaced.append(TextId(feed_text_id))
         updated.append(ArticleId(article_id))
     return StoredEntries(tuple(new), tuple(updated), tuple(rekeyed), tuple(replaced))
 
@@ -307,6 +324,8 @@ def _filter_sql(flt: ArticleFilter) -> tuple[list[str], list[object]]:
         where.append("a.read = 0")
     if flt.starred_only:
         where.append("a.starred = 1")
+    if flt.saved_only:
+        where.append("a.saved = 1")
     if flt.since is not None:
         where.append("a.sort_at >= ?")
         params.append(to_db(flt.since))
@@ -391,7 +410,29 @@ def get_article_detail(db: Database, article_id: ArticleId) -> ArticleDetail:
             extractor_version=row["extractor_version"],
             created_at=from_db_required(row["created_at"]),
         )
-    return ArticleDetail(article, text)
+    sources = [
+        TextSource(r[0])
+        for r in db.conn.execute(
+            "SELECT source FROM article_texts WHERE article_id = ? GROUP BY source "
+            "ORDER BY max(id) DESC",
+            [article_id],
+        )
+    ]
+    if text is not None and text.source in sources:
+        sources.remove(text.source)
+        sources.insert(0, text.source)
+    related = tuple(
+        RelatedArticle(ArticleId(r[0]), r[1] or "")
+        for r in db.conn.execute(
+            "SELECT a.id, a.title FROM article_links l JOIN articles a ON a.id = l.related_id "
+            "WHERE l.article_id = ? UNION SELECT a.id, a.title FROM article_links l "
+            "JOIN articles a ON a.id = l.article_id WHERE l.related_id = ? ORDER BY 1",
+            [article_id, article_id],
+        )
+    )
+    return ArticleDetail(
+        article, text, tuple(sources), related, offline_store.status(db, article_id)
+    )
 
 
 def existing_article_ids(db: Database, ids: Sequence[ArticleId]) -> set[ArticleId]:

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from reader.core.errors import NotFoundError
 from reader.core.storage.sql import Row, execute, fetch_all, fetch_one, scalar
 from reader.core.timeutil import from_db, to_db
-from reader.core.types import Feed, FeedId, FeedStatus, Folder, FolderId
+from reader.core.types import Feed, FeedId, FeedStatus, Folder, FolderId, FullTextPolicy
 
 FOLDER_SEPARATOR = " / "
 
@@ -84,7 +84,8 @@ def parse_folder_path(text: str) -> tuple[str, ...]:
 
 _FEED_COLUMNS = """
     f.id, f.url, f.title, f.user_title, f.site_url, f.folder_id, f.last_fetched_at,
-    f.last_result, f.error, f.next_fetch_at, f.muted, f.muted_reason, f.favicon
+    f.last_result, f.error, f.next_fetch_at, f.muted, f.muted_reason, f.favicon,
+    f.full_text_policy, f.images
 """
 
 
@@ -117,7 +118,16 @@ def _to_feed(row: Row, paths: dict[FolderId, tuple[str, ...]], unread: int) -> F
         next_fetch_at=from_db(row["next_fetch_at"]),
         muted=bool(row["muted"]),
         favicon=row["favicon"],
+        full_text=_policy(row["full_text_policy"]),
+        images=bool(row["images"]),
     )
+
+
+def _policy(value: object) -> FullTextPolicy:
+    try:
+        return FullTextPolicy(str(value))
+    except ValueError:
+        return FullTextPolicy.AUTO
 
 
 def unread_counts(db: Database) -> dict[FeedId, int]:

@@ -236,3 +236,59 @@ def _annotation_tags_and_lists(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS highlights_created_on ON highlights (created_on_text_id)"
     )
     db.execute("CREATE INDEX IF NOT EXISTS highlights_anchored ON highlights (anchored_text_id)")
+
+
+_OFFLINE_SCHEMA = """
+-- What is left to do for an article to read offline: its full text and its images. A row exists
+-- only while there is (or was) work; failures carry the reason and when to try again.
+CREATE TABLE offline_work (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    fulltext TEXT NOT NULL DEFAULT 'none'
+        CHECK (fulltext IN ('none', 'pending', 'done', 'failed')),
+    fulltext_attempts INTEGER NOT NULL DEFAULT 0,
+    fulltext_error TEXT,
+    images TEXT NOT NULL DEFAULT 'none' CHECK (images IN ('none', 'pending', 'done', 'failed')),
+    images_attempts INTEGER NOT NULL DEFAULT 0,
+    images_error TEXT,
+    retry_at TEXT,              -- failed work is due again from here; NULL: given up (or none)
+    queued_at TEXT NOT NULL
+);
+CREATE INDEX offline_work_todo ON offline_work (article_id)
+    WHERE fulltext IN ('pending', 'failed') OR images IN ('pending', 'failed');
+
+-- Every image an article's stored HTML refers to, and what became of it. The cache is shared and
+-- content-addressed, so this table is how a cache file is known to be in use (or an orphan).
+CREATE TABLE article_images (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,          -- as in the HTML before rewriting (or the cache: URL itself)
+    cache_name TEXT,            -- <sha256>.<ext> once stored
+    size INTEGER NOT NULL DEFAULT 0,
+    skipped TEXT,               -- why it is not kept (tracker, too large, not an image)
+    error TEXT,                 -- why the last download failed (tried again later)
+    PRIMARY KEY (article_id, url)
+) WITHOUT ROWID;
+CREATE INDEX article_images_name ON article_images (cache_name) WHERE cache_name IS NOT NULL;
+
+-- Teasers saved from a text capture point at the article they were found with.
+CREATE TABLE article_links (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    related_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    PRIMARY KEY (article_id, related_id)
+) WITHOUT ROWID;
+CREATE INDEX article_links_related ON article_links (related_id);
+
+-- Saved pages, files and texts: found again by URL or content when saved twice.
+CREATE INDEX articles_saved ON articles (key) WHERE saved = 1
+"""
+
+
+@_step("0004_offline_reading")
+def _offline_reading(db: Database) -> None:
+    for statement in _OFFLINE_SCHEMA.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    # The Saved source lists newest first, like any feed.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS articles_saved_sort ON articles (sort_at DESC, id DESC) "
+        "WHERE saved = 1"
+    )

@@ -1,0 +1,198 @@
+"""Make articles readable offline: fetch linked pages, extract them, download their images.
+
+Shaped like refresh.py: an asyncio loop in a helper thread does the network work, extraction runs
+in worker processes with a time limit (reliability.md R8), and finished articles land in a queue
+that the caller's thread drains and writes (rule 3: one writer). Nothing here touches the
+database, so closing the iterator early loses only work that was never stored.
+
+Pages are fetched with the same ``Fetcher`` limits as feeds (timeouts, the 15 MiB cap, five
+redirects by hand, two connections per host, no cookies, no Referer); images with their own cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reader.core.errors import GlossError
+from reader.core.fetch import Fetcher
+from reader.core.offline_images import (
+    ImageOutcome,
+    ImageRef,
+    download_image,
+    image_refs,
+    make_image_fetcher,
+)
+from reader.core.storage.offline import WorkItem
+
+if TYPE_CHECKING:
+    from reader.core.extract import ExtractedPage
+    from reader.core.parse import ParsePool
+
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.3"
+ARTICLES_AT_ONCE = 8  # articles in flight; each host still gets at most two connections
+IMAGES_PER_ARTICLE = 4
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleWork:
+    """One article's results, before anything is written."""
+
+    item: WorkItem
+    page: ExtractedPage | None  # the extracted full text, when one was wanted and found
+    fulltext_error: str | None
+    images: tuple[ImageOutcome, ...]
+
+
+def make_page_fetcher() -> Fetcher:
+    return Fetcher(accept=PAGE_ACCEPT)
+
+
+async def fetch_and_extract(
+    fetcher: Fetcher, pool: ParsePool, url: str
+) -> tuple[ExtractedPage, str]:
+    """The article of the page at ``url`` and the URL it was found at, or ``GlossError``."""
+    result = await fetcher.fetch(url)
+    if result.body is None:
+        raise GlossError(f"The server sent no page for {url}.")
+    media_type = (result.content_type or "").split(";", 1)[0].strip().lower()
+    if media_type not in _HTML_TYPES:
+        raise GlossError(f"{result.final_url} is not a web page (it is {media_type}).")
+    future = pool.submit(result.body, result.final_url, result.content_type)
+    page: ExtractedPage = await asyncio.wrap_future(future)
+    return page, result.final_url
+
+
+class OfflineRun:
+    """Iterate to receive one ``ArticleWork`` per item, in completion order."""
+
+    def __init__(
+        self,
+        items: Sequence[WorkItem],
+        *,
+        library_path: Path,
+        extract_pool: ParsePool,
+        max_image_bytes: int,
+        room_left: int | None,
+        make_fetcher: Callable[[], Fetcher] = make_page_fetcher,
+        make_image_fetcher_: Callable[[int], Fetcher] | None = None,
+    ) -> None:
+        self._items = list(items)
+        self._library_path = library_path
+        self._pool = extract_pool
+        self._max_image_bytes = max_image_bytes
+        self._room_left = room_left
+        self._make_fetcher = make_fetcher
+        self._make_image_fetcher = make_image_fetcher_ or (
+            lambda cap: make_image_fetcher(max_image_bytes=cap)
+        )
+        self._queue: queue.Queue[ArticleWork | BaseException | None] = queue.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run_loop, name="gloss-offline", daemon=True)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[ArticleWork]:
+        if not self._items:
+            return
+        self._thread.start()
+        try:
+            while (item := self._queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.cancel()
+            self._thread.join(timeout=10)
+
+    def cancel(self) -> None:
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+
+    def _run_loop(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as e:  # surfaced to the writer thread, never swallowed
+            self._queue.put(e)
+        finally:
+            self._queue.put(None)
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        slots = asyncio.Semaphore(ARTICLES_AT_ONCE)
+        async with (
+            self._make_fetcher() as pages,
+            self._make_image_fetcher(self._max_image_bytes) as images,
+        ):
+            everything = asyncio.gather(*(self._one(pages, images, slots, i) for i in self._items))
+            stopper = asyncio.ensure_future(self._stop.wait())
+            waited: list[asyncio.Future[Any]] = [everything, stopper]
+            await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+            if not everything.done():
+                everything.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await everything
+            stopper.cancel()
+
+    async def _one(
+        self, pages: Fetcher, images: Fetcher, slots: asyncio.Semaphore, item: WorkItem
+    ) -> None:
+        async with slots:
+            try:
+                work = await self._work(pages, images, item)
+            except Exception as e:  # a bug costs one article, not the run
+                work = ArticleWork(
+                    item, None, f"Offline work failed ({type(e).__name__}: {e}).", ()
+                )
+            self._queue.put(work)
+
+    async def _work(self, pages: Fetcher, images: Fetcher, item: WorkItem) -> ArticleWork:
+        page: ExtractedPage | None = None
+        error: str | None = None
+        if item.fulltext and item.link:
+            try:
+                page, _ = await fetch_and_extract(pages, self._pool, item.link)
+            except GlossError as e:
+                error = str(e)
+        outcomes: tuple[ImageOutcome, ...] = ()
+        if item.images:
+            htmls = [t.html for t in item.texts] + ([page.html] if page is not None else [])
+            outcomes = await self._images(images, item, htmls)
+        return ArticleWork(item, page, error, outcomes)
+
+    async def _images(
+        self, fetcher: Fetcher, item: WorkItem, htmls: Sequence[str]
+    ) -> tuple[ImageOutcome, ...]:
+        known = {url for url, _ in item.stored_images} | item.skipped_images
+        refs: dict[str, ImageRef] = {}
+        for html in htmls:
+            for ref in image_refs(html):
+                if ref.url not in known:
+                    refs.setdefault(ref.url, ref)
+        if not refs:
+            return ()
+        limit = asyncio.Semaphore(IMAGES_PER_ARTICLE)
+
+        async def one(ref: ImageRef) -> ImageOutcome:
+            async with limit:
+                outcome = await download_image(
+                    fetcher, ref, self._library_path, room_left=self._room_left
+                )
+            if self._room_left is not None and outcome.cache_url is not None:
+                self._room_left = max(0, self._room_left - outcome.size)
+            return outcome
+
+        return tuple(await asyncio.gather(*(one(r) for r in refs.values())))
