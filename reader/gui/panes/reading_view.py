@@ -4,6 +4,13 @@
 (``file:`` URLs, absolute paths) and follow links inside itself (reliability.md §2.1, R1–R5).
 So: links never navigate here; only http, https and mailto go to the system browser;
 ``loadResource`` serves images from the library's own cache (``cache:`` URLs) and nothing else.
+An image that is not in the cache (not downloaded yet, images off, a tracker skipped) is drawn
+as its alt text instead, still one image in the document, still without a request.
+
+The view's own controls (switch text source, fetch again, open a related article) are links in
+the document with the internal ``gloss-action:`` scheme, answered before the scheme allowlist and
+never handed to the system. The source bar sits between the header and the body; the related
+list follows the body, so the highlight map is built from the document text before it.
 
 QTextDocument has no ``max-width``; the view keeps lines readable by giving the document's root
 frame side margins that grow with the window.
@@ -28,16 +35,20 @@ from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QDesktopServices,
+    QFont,
     QGuiApplication,
     QHelpEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QResizeEvent,
+    QTextBlock,
+    QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextImageFormat,
 )
 from PySide6.QtWidgets import QApplication, QMenu, QTextBrowser, QTextEdit, QToolTip, QWidget
 
@@ -49,6 +60,9 @@ from reader.core.types import (
     ArticleDetail,
     ArticleId,
     Highlight,
+    OfflineStatus,
+    TextSource,
+    WorkState,
 )
 from reader.gui.models.articles_model import format_date
 from reader.gui.resources import Theme, article_stylesheet
@@ -60,8 +74,11 @@ from reader.gui.widgets.highlight_menu import (
     swatch_icon,
 )
 from reader.gui.widgets.highlight_toolbar import HighlightToolbar
+from reader.gui.widgets.placeholder_image import alt_placeholder
 
 OPENABLE_SCHEMES = frozenset({"http", "https", "mailto"})
+ACTION_SCHEME = "gloss-action"
+RELATED_ANCHOR = "gloss-related"
 CHARS_PER_LINE = 36  # em units; about 70 characters of body text
 
 
@@ -103,6 +120,10 @@ class ReadingView(QTextBrowser):
     note_edit_requested = Signal(int)
     delete_requested = Signal(int)
     status_message = Signal(str)
+    # The view's own links (gloss-action:); the window runs them through the Library.
+    text_source_requested = Signal(str)  # a TextSource value: "feed", "fulltext" or "saved"
+    refetch_requested = Signal()  # fetch the article's page and extract it again
+    related_article_requested = Signal(int)  # an article id
 
     def __init__(
         self,
@@ -121,6 +142,9 @@ class ReadingView(QTextBrowser):
         self._open_url = open_url
         self._detail: ArticleDetail | None = None
         self._images: dict[str, QImage] = {}
+        self._alts: dict[str, str] = {}  # image URL -> alt text, for images not in the cache
+        self._placeholders: set[str] = set()  # URLs drawn as their alt text
+        self._body_end: int | None = None  # cursor position where the related list begins
         self._highlights: list[Highlight] = []
         self._fill_override: dict[str, QColor] = {}
         self._labels: dict[str, str] = {}
@@ -157,21 +181,35 @@ class ReadingView(QTextBrowser):
     def detail(self) -> ArticleDetail | None:
         return self._detail
 
-    def show_article(self, detail: ArticleDetail) -> None:
+    def show_article(self, detail: ArticleDetail, keep_scroll: bool = False) -> None:
+        """Show ``detail``; with ``keep_scroll`` (the open article's text or images changed in
+        the background) the reader stays where they were, only the selection is dropped."""
+        same = self._detail is not None and self._detail.article.id == detail.article.id
         if self._reattach is not None and self._reattach[1] != detail.article.id:
             self.cancel_reattach()
+        scroll = self.verticalScrollBar().value() if keep_scroll and same else 0
         self._detail = detail
         self._images.clear()
-        self._before_new_text()
-        self.setHtml(_article_html(detail))
-        self._apply_margins()
-        self.verticalScrollBar().setValue(0)
+        self._alts = _alt_texts(detail)
+        self._set_document(detail)
+        self.verticalScrollBar().setValue(scroll)
         self._paint()
+
+    def _set_document(self, detail: ArticleDetail) -> None:
+        self._before_new_text()
+        for url in self._placeholders:  # drawn in the old theme and font size
+            self._images.pop(url, None)
+        self._placeholders.clear()
+        self.setHtml(_article_html(detail))
+        self._body_end = self._anchor_position(RELATED_ANCHOR)
+        self._apply_margins()
 
     def show_placeholder(self, message: str) -> None:
         if self._reattach is not None:
             self.cancel_reattach()
         self._detail = None
+        self._alts = {}
+        self._body_end = None
         self._before_new_text()
         self.setHtml(f"<p class='gloss-empty'>{html.escape(message)}</p>")
         self._apply_margins()
@@ -208,11 +246,26 @@ class ReadingView(QTextBrowser):
         self._apply_style()
         scroll = self.verticalScrollBar().value()
         if self._detail is not None:
-            self._before_new_text()
-            self.setHtml(_article_html(self._detail))
-            self._apply_margins()
+            self._set_document(self._detail)
             self.verticalScrollBar().setValue(scroll)
             self._paint()
+
+    def _anchor_position(self, name: str) -> int | None:
+        """Cursor position of the last text carrying anchor ``name`` (searched from the end:
+        the view's own sections come after the article's body)."""
+        block = self.document().lastBlock()
+        while block.isValid():
+            found = None
+            iterator = block.begin()
+            while not iterator.atEnd():
+                fragment = iterator.fragment()
+                if name in fragment.charFormat().anchorNames():
+                    found = fragment.position()
+                iterator += 1
+            if found is not None:
+                return found
+            block = block.previous()
+        return None
 
     def _apply_style(self) -> None:
         document = self.document()
@@ -241,29 +294,66 @@ class ReadingView(QTextBrowser):
         self._fit_images()
 
     def _fit_images(self) -> None:
-        """Shrink images whose ``width`` attribute is wider than the text column."""
+        """Shrink images whose ``width`` attribute is wider than the text column; alt-text
+        placeholders keep their own size (the attributes are the missing image's) and are
+        redrawn narrower when the column shrinks. A paragraph holding only images gets single
+        line height: 160% of a tall image is a gap, not breathing room."""
         limit = max(64, self.content_width())
         block = self.document().begin()
         while block.isValid():
+            has_image = has_text = False
             iterator = block.begin()
             while not iterator.atEnd():
                 fragment = iterator.fragment()
                 fmt = fragment.charFormat()
                 if fmt.isImageFormat():
-                    image = fmt.toImageFormat()
-                    if image.width() > limit:
-                        ratio = limit / image.width()
-                        if image.height() > 0:
-                            image.setHeight(image.height() * ratio)
-                        image.setWidth(limit)
-                        cursor = QTextCursor(self.document())
-                        cursor.setPosition(fragment.position())
-                        cursor.setPosition(
-                            fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor
-                        )
-                        cursor.setCharFormat(image)
+                    has_image = True
+                    self._fit_image(
+                        fragment.position(), fragment.length(), fmt.toImageFormat(), limit
+                    )
+                elif fragment.text().strip():
+                    has_text = True
                 iterator += 1
+            if has_image and not has_text:
+                self._single_line_height(block)
             block = block.next()
+
+    def _fit_image(self, position: int, length: int, image: QTextImageFormat, limit: int) -> None:
+        name = image.name()
+        if self._is_placeholder(name):
+            drawn = self._images[name]
+            if drawn.width() / drawn.devicePixelRatio() > limit:
+                self._images[name] = self._draw_placeholder(self._alts[name])
+                self.document().addResource(
+                    QTextDocument.ResourceType.ImageResource.value, QUrl(name), self._images[name]
+                )
+            sized = image.hasProperty(QTextFormat.Property.ImageWidth) or image.hasProperty(
+                QTextFormat.Property.ImageHeight
+            )
+            if sized:
+                image.clearProperty(QTextFormat.Property.ImageWidth)
+                image.clearProperty(QTextFormat.Property.ImageHeight)
+                self._set_fragment_format(position, length, image)
+        elif image.width() > limit:
+            ratio = limit / image.width()
+            if image.height() > 0:
+                image.setHeight(image.height() * ratio)
+            image.setWidth(limit)
+            self._set_fragment_format(position, length, image)
+
+    def _single_line_height(self, block: QTextBlock) -> None:
+        fmt = block.blockFormat()
+        single = QTextBlockFormat.LineHeightTypes.SingleHeight.value
+        if fmt.lineHeightType() != single:
+            fmt.setLineHeight(100, single)
+            cursor = QTextCursor(block)
+            cursor.setBlockFormat(fmt)
+
+    def _set_fragment_format(self, position: int, length: int, fmt: QTextCharFormat) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(position)
+        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+        cursor.setCharFormat(fmt)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -296,7 +386,12 @@ class ReadingView(QTextBrowser):
         """The map for the displayed text, built on first use after each ``setHtml``."""
         if self._map_stale:
             text = self._detail.text if self._detail is not None else None
-            self._map = TextMap.from_document(self.document(), text.text) if text else None
+            if text is None:
+                self._map = None
+            elif self._body_end is None:
+                self._map = TextMap.from_document(self.document(), text.text)
+            else:  # the body must be the tail of what is mapped: leave the related list out
+                self._map = TextMap(self.document().toRawText()[: self._body_end], text.text)
             self._map_stale = False
         return self._map
 
@@ -638,7 +733,8 @@ class ReadingView(QTextBrowser):
     # ---- safety ---------------------------------------------------------------------------
 
     def loadResource(self, kind: int, url: QUrl | str) -> Any:
-        """Images from the local cache only; any other URL (http, file, data, qrc) gets nothing."""
+        """Images from the local cache only; any other URL (http, file, data, qrc) gets nothing,
+        drawn as the image's alt text when it has one."""
         if kind != QTextDocument.ResourceType.ImageResource.value:
             return None
         text = url.toString() if isinstance(url, QUrl) else str(url)
@@ -648,26 +744,167 @@ class ReadingView(QTextBrowser):
         path = resolve_cache_url(self._library_path, text)
         image = QImage(str(path)) if path is not None else QImage()
         if image.isNull():
-            return _BLANK  # not cached (or not an image): no broken-image icon, no request
+            alt = self._alts.get(text, "").strip()
+            if not alt:
+                return _BLANK  # not cached (or not an image): no broken-image icon, no request
+            placeholder = self._draw_placeholder(alt)
+            self._images[text] = placeholder
+            self._placeholders.add(text)
+            return placeholder
         limit = max(64, self.content_width())
         if image.width() > limit:
             image = image.scaledToWidth(limit, mode=Qt.TransformationMode.SmoothTransformation)
         self._images[text] = image
         return image
 
+    def _is_placeholder(self, name: str) -> bool:
+        if name not in self._images:
+            self.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl(name))
+        return name in self._placeholders
+
+    def _draw_placeholder(self, alt: str) -> QImage:
+        font = QFont(self.document().defaultFont())
+        font.setPixelSize(max(10, round(self._font_size * 0.8)))
+        limit = max(64, self.content_width())
+        return alt_placeholder(alt, self._theme, font, limit, self.devicePixelRatioF())
+
+    @property
+    def placeholder_urls(self) -> frozenset[str]:
+        """Images of the displayed article drawn as their alt text (not in the cache)."""
+        return frozenset(self._placeholders)
+
     def setSource(self, url: QUrl | str, type: Any = None) -> None:
         """Never navigate inside the view (``file:`` links would show local files)."""
         return None
 
     def _on_anchor_clicked(self, url: QUrl) -> None:
-        if url.scheme().lower() in OPENABLE_SCHEMES and url.isValid():
+        if url.scheme().lower() == ACTION_SCHEME:
+            self._run_action(url.path())
+        elif url.scheme().lower() in OPENABLE_SCHEMES and url.isValid():
             self._open_url(url)
             self.link_opened.emit(url.toString())
         else:
             self.link_refused.emit(url.toString())
 
+    def _run_action(self, action: str) -> None:
+        """A ``gloss-action:`` link of the view's own (never one from an article: the sanitizer
+        drops unknown schemes, and an action only asks the window, which checks it)."""
+        kind, _, value = action.partition("/")
+        if kind == "source" and value in {s.value for s in TextSource}:
+            self.text_source_requested.emit(value)
+        elif kind == "refetch":
+            self.refetch_requested.emit()
+        elif kind == "related" and value.isdigit():
+            self.related_article_requested.emit(int(value))
+
     def _show_link_target(self, url: QUrl) -> None:
-        self.setToolTip(url.toString() if url.isValid() and not url.isEmpty() else "")
+        internal = url.scheme().lower() == ACTION_SCHEME
+        shown = url.isValid() and not url.isEmpty() and not internal
+        self.setToolTip(url.toString() if shown else "")
+
+
+def _alt_texts(detail: ArticleDetail) -> dict[str, str]:
+    """Image URL -> alt text of the shown text's images, for drawing the ones not cached."""
+    if detail.text is None or "<img" not in detail.text.html.lower():
+        return {}
+    from reader.core.offline_images import image_refs  # loads only for articles with images
+
+    return {ref.url: ref.alt for ref in image_refs(detail.text.html) if ref.alt}
+
+
+def _action(path: str, label: str) -> str:
+    return f"<a href='{ACTION_SCHEME}:{path}'>{html.escape(label)}</a>"
+
+
+_SOURCE_NAMES = {
+    TextSource.FEED: "the feed's text",
+    TextSource.FULLTEXT: "the full text",
+    TextSource.SAVED: "the saved text",
+}
+
+
+def _source_bar_html(detail: ArticleDetail) -> str:
+    """The line between header and body: which text this is, the others to switch to, and what
+    offline work is missing. Empty when there is nothing to say."""
+    article, text = detail.article, detail.text
+    esc = html.escape
+    lines: list[str] = []
+    refetch_shown = False
+    kinds = list(dict.fromkeys(detail.sources))
+    if text is not None and len(kinds) > 1:
+        current = text.source
+        if current == TextSource.FULLTEXT:
+            host = QUrl(article.link).host() if article.link else ""
+            host = host.removeprefix("www.")
+            label = f"Full text from {esc(host)}" if host else "Full text"
+        elif current == TextSource.SAVED:
+            label = "Saved text"
+        else:
+            label = "Feed text"
+        parts = [label]
+        for other in kinds:
+            if other != current:
+                parts.append(_action(f"source/{other.value}", f"Show {_SOURCE_NAMES[other]}"))
+        if article.link and TextSource.FULLTEXT in kinds:
+            parts.append(_action("refetch", "Fetch the full text again"))
+            refetch_shown = True
+        lines.append(" &nbsp;·&nbsp; ".join(parts))
+    status = _offline_lines(detail.offline)
+    failed = detail.offline is not None and detail.offline.fulltext == WorkState.FAILED
+    if failed and article.link and not refetch_shown:
+        status[0] += " &nbsp;·&nbsp; " + _action("refetch", "Try again now")
+    lines.extend(status)
+    if not lines:
+        return ""
+    return (
+        "<table class='gloss-bar' width='100%' cellspacing='0'><tr><td>"
+        + "".join(f"<p>{line}</p>" for line in lines)
+        + "</td></tr></table>"
+    )
+
+
+def _offline_lines(offline: OfflineStatus | None) -> list[str]:
+    if offline is None:
+        return []
+    lines: list[str] = []
+    again = " — Gloss will try again" if offline.fulltext_retry_at is not None else ""
+    if offline.fulltext == WorkState.FAILED:
+        reason = f": {_sentence(offline.fulltext_error)}" if offline.fulltext_error else ""
+        lines.append(f"Full text could not be fetched{reason}{again}")
+    elif offline.fulltext == WorkState.PENDING:
+        lines.append("The full text is not fetched yet")
+    missing = offline.images_missing
+    if missing:
+        images = "1 image is" if missing == 1 else f"{missing} images are"
+        if offline.images == WorkState.FAILED:
+            reason = f": {_sentence(offline.images_error)}" if offline.images_error else ""
+            lines.append(f"{images} not downloaded{reason}{again}")
+        elif offline.images == WorkState.PENDING:
+            lines.append(f"{images} not downloaded yet")
+        elif offline.images == WorkState.NONE:
+            lines.append(f"{images} not downloaded (image downloads are off)")
+        else:
+            lines.append(f"{images} could not be downloaded")
+    return lines
+
+
+def _sentence(error: str) -> str:
+    """An error message inside a line that goes on ("…: <error> — Gloss will try again")."""
+    return html.escape(error.strip().rstrip("."))
+
+
+def _related_html(detail: ArticleDetail) -> str:
+    """After the body: articles saved from the same capture, each opening in the view."""
+    if not detail.related:
+        return ""
+    items = "".join(
+        f"<li>{_action(f'related/{int(r.id)}', r.title.strip() or '(untitled)')}</li>"
+        for r in detail.related
+    )
+    return (
+        f"<hr><p class='gloss-related-title'><a name='{RELATED_ANCHOR}'>Related, "
+        f"saved separately</a></p><ul class='gloss-related'>{items}</ul>"
+    )
 
 
 def _article_html(detail: ArticleDetail) -> str:
@@ -693,5 +930,5 @@ def _article_html(detail: ArticleDetail) -> str:
     return (
         f"<html><body>{feed}<h1>{title}</h1>"
         f"<p class='gloss-meta'>{' &nbsp;·&nbsp; '.join(meta)}</p>"
-        f"{body}</body></html>"
+        f"{_source_bar_html(detail)}{body}{_related_html(detail)}</body></html>"
     )
