@@ -11,6 +11,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from pytestqt.qtbot import QtBot
 
+from reader.core.content import sanitize_html
 from reader.core.image_cache import store_image
 from reader.core.library import Library
 from reader.core.types import (
@@ -181,3 +182,33 @@ def test_font_size_and_theme_change_keep_the_article(qtbot: QtBot, window: MainW
     assert window.theme.is_dark and window.settings.get("theme") == "dark"
     assert window.reading_view.toPlainText() == before
     assert window.reading_view.content_width() <= 17 * 36
+
+
+def test_view_actions_stay_inside_the_app_and_articles_cannot_make_them(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    opened = OpenedUrls()
+    view = ReadingView(tmp_path / "library.gloss", LIGHT, 16, open_url=opened)
+    qtbot.addWidget(view)
+    refused: list[str] = []
+    related: list[int] = []
+    sources: list[str] = []
+    view.link_refused.connect(refused.append)
+    view.related_article_requested.connect(related.append)
+    view.text_source_requested.connect(sources.append)
+    for url in (
+        "gloss-action:related/5",
+        "gloss-action:source/fulltext",
+        "gloss-action:related/../../etc",
+        "gloss-action:source/javascript",
+        "GLOSS-ACTION:related/6",
+    ):
+        view.anchorClicked.emit(QUrl(url))
+    assert related == [5, 6] and sources == ["fulltext"]
+    assert opened == [] and refused == []
+
+    # an article's own gloss-action: link is dropped when it is stored, so it is plain text
+    body = sanitize_html("<p><a href='gloss-action:related/7'>tempting</a></p>", "https://a.org/")
+    view.show_article(detail_with(body))
+    cursor = view.document().find("tempting")
+    assert not cursor.isNull() and cursor.charFormat().anchorHref() == ""
