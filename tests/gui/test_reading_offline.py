@@ -96,6 +96,10 @@ def image_formats(view: ReadingView) -> dict[str, tuple[int, float]]:
     return found
 
 
+def logical_width(image: QImage) -> float:
+    return image.width() / image.devicePixelRatio()
+
+
 def has_colour(image: QImage, colour: str, tolerance: int = 12) -> bool:
     want = QColor(colour)
     for y in range(image.height()):
@@ -127,8 +131,8 @@ def test_missing_images_show_their_alt_text_and_are_never_requested(
     small, large = view.loadResource(IMAGE, QUrl(diagram)), view.loadResource(IMAGE, QUrl(chart))
     assert isinstance(small, QImage) and isinstance(large, QImage)
     text_width = view.fontMetrics().horizontalAdvance(ALT) * 0.8  # drawn at the small size
-    assert text_width < small.width() < view.content_width()  # as wide as its text needs
-    assert large.width() <= view.content_width() and large.height() > small.height()  # wraps
+    assert text_width < logical_width(small) < view.content_width()  # as wide as its text
+    assert logical_width(large) <= view.content_width() and large.height() > small.height()
     assert has_colour(small, LIGHT.muted, tolerance=40) and has_colour(small, LIGHT.border)
     blank = view.loadResource(IMAGE, QUrl(http_server.url("/pixel.png")))
     assert isinstance(blank, QImage) and blank.width() == 1
@@ -159,7 +163,7 @@ def test_placeholders_are_redrawn_in_the_new_theme_and_narrower_column(
     view.resize(420, 700)
     view.grab()
     narrow = view.document().resource(IMAGE, QUrl(chart))
-    assert isinstance(narrow, QImage) and narrow.width() <= view.content_width()
+    assert isinstance(narrow, QImage) and logical_width(narrow) <= view.content_width()
     assert http_server.requests == []
 
 
