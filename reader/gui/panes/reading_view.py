@@ -201,7 +201,7 @@ class ReadingView(QTextBrowser):
             self._images.pop(url, None)
         self._placeholders.clear()
         self.setHtml(_article_html(detail))
-        self._body_end = self._anchor_position(RELATED_ANCHOR)
+        self._body_end = self._anchor_position(RELATED_ANCHOR) if detail.related else None
         self._apply_margins()
 
     def show_placeholder(self, message: str) -> None:
@@ -301,7 +301,7 @@ class ReadingView(QTextBrowser):
         limit = max(64, self.content_width())
         block = self.document().begin()
         while block.isValid():
-            has_image = has_text = False
+            has_image = False
             iterator = block.begin()
             while not iterator.atEnd():
                 fragment = iterator.fragment()
@@ -311,21 +311,20 @@ class ReadingView(QTextBrowser):
                     self._fit_image(
                         fragment.position(), fragment.length(), fmt.toImageFormat(), limit
                     )
-                elif fragment.text().strip():
-                    has_text = True
                 iterator += 1
-            if has_image and not has_text:
+            if has_image and not block.text().replace("\ufffc", "").strip():
                 self._single_line_height(block)
             block = block.next()
 
     def _fit_image(self, position: int, length: int, image: QTextImageFormat, limit: int) -> None:
-        name = image.name()
-        if self._is_placeholder(name):
-            drawn = self._images[name]
+        url = QUrl(image.name())
+        key = url.toString()
+        if self._is_placeholder(url):
+            drawn = self._images[key]
             if drawn.width() / drawn.devicePixelRatio() > limit:
-                self._images[name] = self._draw_placeholder(self._alts[name])
+                self._images[key] = self._draw_placeholder(self._alts[key])
                 self.document().addResource(
-                    QTextDocument.ResourceType.ImageResource.value, QUrl(name), self._images[name]
+                    QTextDocument.ResourceType.ImageResource.value, url, self._images[key]
                 )
             sized = image.hasProperty(QTextFormat.Property.ImageWidth) or image.hasProperty(
                 QTextFormat.Property.ImageHeight
@@ -757,10 +756,11 @@ class ReadingView(QTextBrowser):
         self._images[text] = image
         return image
 
-    def _is_placeholder(self, name: str) -> bool:
-        if name not in self._images:
-            self.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl(name))
-        return name in self._placeholders
+    def _is_placeholder(self, url: QUrl) -> bool:
+        key = url.toString()
+        if key not in self._images:
+            self.loadResource(QTextDocument.ResourceType.ImageResource.value, url)
+        return key in self._placeholders
 
     def _draw_placeholder(self, alt: str) -> QImage:
         font = QFont(self.document().defaultFont())
@@ -809,7 +809,8 @@ def _alt_texts(detail: ArticleDetail) -> dict[str, str]:
         return {}
     from reader.core.offline_images import image_refs  # loads only for articles with images
 
-    return {ref.url: ref.alt for ref in image_refs(detail.text.html) if ref.alt}
+    # keyed as loadResource sees them: QUrl's spelling, which may differ from the attribute's
+    return {QUrl(ref.url).toString(): ref.alt for ref in image_refs(detail.text.html) if ref.alt}
 
 
 def _action(path: str, label: str) -> str:
