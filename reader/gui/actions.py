@@ -34,6 +34,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "add_feed", "&Add Feed…", "File", ("Ctrl+N",), "add", "Subscribe to a feed or a site"
     ),
     ActionSpec("new_folder", "New &Folder…", "File", ("Ctrl+Shift+N",), "folder"),
+    ActionSpec(
+        "save_page",
+        "Save &Page…",
+        "File",
+        ("Ctrl+Shift+S",),
+        tip="Keep a web page or a file under Saved, readable offline",
+    ),
+    ActionSpec(
+        "save_clipboard",
+        "Save from &Clipboard",
+        "File",
+        ("Ctrl+Shift+V",),
+        tip="Save the copied web address or text under Saved",
+    ),
     ActionSpec("import_opml", "&Import Subscriptions (OPML)…", "File", ("Ctrl+I",)),
     ActionSpec("export_opml", "&Export Subscriptions (OPML)…", "File", ("Ctrl+E",)),
     ActionSpec(
@@ -74,6 +88,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("go_starred", "&Starred", "Go", ("G, S",), "star"),
     ActionSpec("go_today", "&Today", "Go", ("G, T",), "today"),
     ActionSpec("go_highlighted", "&Highlighted", "Go", ("G, H",), "highlight"),
+    ActionSpec("go_saved", "Sa&ved", "Go", ("G, V",), "note", "Pages and texts you saved"),
     ActionSpec(
         "show_highlights_view",
         "All Highlights && &Notes",
@@ -115,6 +130,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("add_article_note", "Add &Note to Article", "Article", ("Shift+N",)),
     ActionSpec(
+        "toggle_text_source",
+        "Show &Full Text",  # "Show Feed Text" while the full text is shown
+        "Article",
+        ("Shift+T",),
+        tip="Switch between the feed's text and the text fetched from the page",
+    ),
+    ActionSpec(
+        "refetch_full_text",
+        "Fetch Full Te&xt Again",
+        "Article",
+        tip="Fetch the article's page and extract its text again",
+    ),
+    ActionSpec(
         "copy_as_markdown",
         "&Copy Highlights as Markdown",
         "Article",
@@ -128,6 +156,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("move_selected", "&Move to Folder…", "Feed"),
     ActionSpec("feed_properties", "&Properties…", "Feed"),
     ActionSpec("remove_selected", "&Unsubscribe…", "Feed", ("Delete",)),
+    ActionSpec(
+        "make_available_offline",
+        "Make Available &Offline",
+        "Feed",
+        tip="Fetch now the full texts and images of the selected feed or folder (all feeds "
+        "from a smart view)",
+    ),
+    ActionSpec(
+        "stop_offline_work",
+        "S&top Downloading for Offline",
+        "Feed",
+        tip="Stop fetching full texts and images; what is stored is kept (Esc)",
+    ),
     ActionSpec(
         "export_markdown_feed",
         "E&xport Highlights of This Feed…",
@@ -151,6 +192,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("theme_light", "Theme: &Light", "View", checkable=True),
     ActionSpec("theme_dark", "Theme: &Dark", "View", checkable=True),
     ActionSpec("name_colors", "Name Highlight &Colours…", "View"),
+    ActionSpec(
+        "offline_settings",
+        "&Offline Settings…",
+        "View",
+        tip="Images for offline reading and the size of their cache",
+    ),
     # Help
     ActionSpec("show_shortcuts", "&Keyboard Shortcuts", "Help", ("?",), "keyboard"),
     ActionSpec("about", "&About Gloss", "Help"),

@@ -54,6 +54,7 @@ from reader.gui.dialogs.shortcuts import ShortcutsDialog
 from reader.gui.models.annotations_model import AnnotationsModel
 from reader.gui.models.articles_model import ArticlesModel
 from reader.gui.models.feeds_model import FeedsModel, NodeKind
+from reader.gui.offline_actions import OfflineActions
 from reader.gui.panes.annotations_pane import AnnotationsPane
 from reader.gui.panes.articles_pane import SHOW_ALL, ArticlesPane
 from reader.gui.panes.feeds_pane import FeedsPane
@@ -83,9 +84,10 @@ class RefreshProgress:
     new_articles: int = 0
     feeds: set[FeedId] = field(default_factory=set)
     reached: set[FeedId] = field(default_factory=set)  # fetched without error: sites that answer
+    articles: set[ArticleId] = field(default_factory=set)  # new or changed: offline work follows
 
 
-class MainWindow(AnnotationActions, QMainWindow):
+class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
     def __init__(
         self,
         tasks: TaskManager,
@@ -191,6 +193,7 @@ class MainWindow(AnnotationActions, QMainWindow):
         self.apply_theme(self.theme)
         self.reload_feeds()
         self._update_last_refresh()
+        self.connect_offline()
 
     # ---- building -------------------------------------------------------------------------
 
@@ -210,6 +213,7 @@ class MainWindow(AnnotationActions, QMainWindow):
                         "export_opml",
                         "import_annotations",
                         "remove_demo",
+                        "save_clipboard",
                         "go_highlighted",
                         "open_original",
                         "font_reset",
@@ -340,6 +344,7 @@ class MainWindow(AnnotationActions, QMainWindow):
             self.feeds_model.set_starred(self.reader.starred_count())  # a star, not a read
         self.articles_model.apply_changes(changes)
         self.apply_annotation_changes(changes)
+        self.apply_offline_changes(changes)
         self._update_title()
 
     def _flush_counts(self) -> None:
@@ -552,6 +557,7 @@ class MainWindow(AnnotationActions, QMainWindow):
         else:
             progress.reached.add(result.feed_id)
         progress.feeds.add(result.feed_id)
+        progress.articles.update(result.articles)
         self.progress_bar.setValue(progress.done)
         self.progress_label.setText(f"Refreshing {progress.done:,} / {progress.total:,}")
         changed = (
@@ -582,6 +588,7 @@ class MainWindow(AnnotationActions, QMainWindow):
         self._update_last_refresh()
         if progress.reached:
             self._fetch_favicons(sorted(progress.reached))
+        self.continue_offline(sorted(progress.articles))
 
     def _fetch_favicons(self, feed_ids: list[FeedId]) -> None:
         """After a refresh, look up missing site icons for the feeds that answered.

@@ -48,6 +48,7 @@ class SmartView(Enum):
     STARRED = ("starred", "Starred", "star")
     TODAY = ("today", "Today", "today")
     HIGHLIGHTED = ("highlighted", "Highlighted", "highlight")
+    SAVED = ("saved", "Saved", "note")  # pages, files and texts the user saved
 
     @property
     def key(self) -> str:
@@ -114,6 +115,7 @@ class FeedsModel(QAbstractItemModel):
         self._favicons: dict[str, QIcon | None] = {}
         self._root = Node(NodeKind.FOLDER, "root", "")
         self._starred = 0
+        self._saved = 0  # unread saved articles
         self._tags: tuple[TagCount, ...] = ()
 
     # ---- loading --------------------------------------------------------------------------
@@ -146,6 +148,12 @@ class FeedsModel(QAbstractItemModel):
     def set_starred(self, starred: int) -> None:
         if starred != self._starred:
             self._starred = starred
+            self._notify_smart()
+
+    def set_saved(self, unread: int) -> None:
+        """The Saved source's unread count (saved articles belong to no feed)."""
+        if unread != self._saved:
+            self._saved = unread
             self._notify_smart()
 
     def _build(self, folders: Sequence[Folder], feeds: Sequence[Feed]) -> Node:
@@ -234,6 +242,8 @@ class FeedsModel(QAbstractItemModel):
         return value
 
     def _notify_smart(self) -> None:
+        if not self._root.children:
+            return  # nothing loaded yet
         count = len(SmartView)
         self.dataChanged.emit(self.index(0, 0), self.index(count - 1, 0))
 
@@ -259,7 +269,7 @@ class FeedsModel(QAbstractItemModel):
         return node if isinstance(node, Node) else None
 
     def total_unread(self) -> int:
-        return self._root.unread
+        return self._root.unread + self._saved
 
     def filter_for(self, index: Index) -> ArticleFilter:
         """The article list a click on this row shows."""
@@ -282,6 +292,7 @@ class FeedsModel(QAbstractItemModel):
             SmartView.STARRED: ArticleFilter(starred_only=True),
             SmartView.TODAY: ArticleFilter(since=local_midnight_utc()),
             SmartView.HIGHLIGHTED: ArticleFilter(has_annotations=True),
+            SmartView.SAVED: ArticleFilter(saved_only=True),
         }.get(node.smart, ArticleFilter())  # type: ignore[arg-type]
 
     # ---- QAbstractItemModel ---------------------------------------------------------------
@@ -336,9 +347,11 @@ class FeedsModel(QAbstractItemModel):
     def _count(self, node: Node) -> int:
         if node.kind is NodeKind.SMART:
             if node.smart is SmartView.UNREAD:
-                return self._root.unread
+                return self.total_unread()
             if node.smart is SmartView.STARRED:
                 return self._starred
+            if node.smart is SmartView.SAVED:
+                return self._saved
             return 0
         if node.kind is NodeKind.TAG:
             return 0  # tags have no unread count; the tooltip says how many carry them

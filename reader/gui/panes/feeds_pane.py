@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
@@ -44,6 +44,7 @@ class FeedsPane(QWidget):
         model.modelAboutToBeReset.connect(self._remember_selection)
         model.modelReset.connect(self._restore_selection)
         self._context_actions: Sequence[QAction | None] = ()
+        self._menu_extender: Callable[[QMenu, Node | None], None] | None = None
         self._pending_key: str | None = None
         self._expanded: set[str] = set()
         layout = QVBoxLayout(self)
@@ -56,6 +57,26 @@ class FeedsPane(QWidget):
 
     def set_context_actions(self, actions: Sequence[QAction | None]) -> None:
         self._context_actions = actions
+
+    def set_menu_extender(self, extend: Callable[[QMenu, Node | None], None]) -> None:
+        """Items that depend on the row (a feed's offline options) are added by ``extend``."""
+        self._menu_extender = extend
+
+    def context_menu_for(self, index: QModelIndex) -> QMenu:
+        """The menu a right-click on ``index`` shows (built, not shown: tests read it)."""
+        menu = QMenu(self)
+        node = self.model.node(index)
+        for action in self._context_actions:
+            if action is None:
+                menu.addSeparator()
+                continue
+            feed_only = action.objectName() in ("move_selected", "feed_properties")
+            if feed_only and (node is None or node.feed is None):
+                continue
+            menu.addAction(action)
+        if self._menu_extender is not None:
+            self._menu_extender(menu, node)
+        return menu
 
     # ---- selection ------------------------------------------------------------------------
 
@@ -139,14 +160,6 @@ class FeedsPane(QWidget):
         if not index.isValid():
             return
         self.tree.setCurrentIndex(index)
-        menu = QMenu(self)
-        node = self.model.node(index)
-        for action in self._context_actions:
-            if action is None:
-                menu.addSeparator()
-                continue
-            feed_only = action.objectName() in ("move_selected", "feed_properties")
-            if feed_only and (node is None or node.feed is None):
-                continue
-            menu.addAction(action)
+        menu = self.context_menu_for(index)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self.tree.viewport().mapToGlobal(pos))
