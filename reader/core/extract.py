@@ -25,7 +25,9 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import trafilatura
+from lxml.etree import LxmlError, tostring  # type: ignore[import-untyped]
 from trafilatura.htmlprocessing import convert_to_html
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from reader.core.content import canonical_text, plain_text, safe_url, sanitize_html
@@ -76,23 +78,10 @@ def extract_page(body: bytes, url: str | None, content_type: str | None = None) 
     if not document.strip():
         raise ExtractionError("The page is empty.")
     base = safe_url(url) if url else None
-    tree = load_html(document)
-    if tree is None:
-        raise ExtractionError(NO_ARTICLE_MESSAGE)
-    _remove_furniture(tree)
-    result = trafilatura.bare_extraction(
-        tree,
-        url=base,
-        output_format="python",
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=True,
-        include_links=True,
-        include_formatting=True,
-        deduplicate=False,
-        fast=False,
-    )
+    try:
+        result = _run_trafilatura(document, base)
+    except (ValueError, TypeError, LxmlError) as e:  # lxml giving up on a hostile page
+        raise ExtractionError(NO_ARTICLE_MESSAGE) from e
     if result is None or result.body is None:
         raise ExtractionError(_no_article_message(document))
     meta = _page_metadata(document)
@@ -119,6 +108,38 @@ def extract_page(body: bytes, url: str | None, content_type: str | None = None) 
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,
     )
+
+
+# htmldate's "extensive search" guesses dates from any number in the text or links ("2023" in an
+# archive link becomes 1 January 2023); a missing date is better than a wrong one. A fixed upper
+# bound instead of "today" keeps the result independent of the clock.
+_DATE_PARAMS: Final = {"original_date": True, "extensive_search": False, "max_date": "2200-12-31"}
+
+
+def _run_trafilatura(document: str, base: str | None) -> Document | None:
+    tree = load_html(document)
+    if tree is None:
+        return None
+    _remove_furniture(tree)
+    if base:
+        # trafilatura resolves links against the site root, not the page ("../a" from /x/y/z
+        # becomes /a); resolved here first, it leaves them alone.
+        tree.make_links_absolute(base, resolve_base_href=True, handle_failures="discard")
+    result = trafilatura.bare_extraction(
+        tree,
+        url=base,
+        output_format="python",
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=True,
+        include_links=True,
+        include_formatting=True,
+        deduplicate=False,
+        fast=False,
+        date_extraction_params=_DATE_PARAMS,
+    )
+    return result if isinstance(result, Document) else None
 
 
 # ---- what is not a web page ---------------------------------------------------------------------
@@ -274,6 +295,9 @@ def _remove_furniture(tree: Any) -> None:
                 else:
                     parent.text = (parent.text or "") + tail
             parent.remove(element)
+    # trafilatura drops <figcaption>; a caption is text a reader sees, so keep it as a paragraph.
+    for caption in tree.iter("figcaption"):
+        caption.tag = "p"
 
 
 def _no_article_message(document: str) -> str:
@@ -319,8 +343,6 @@ _INLINE_CODE_PARENTS: Final = frozenset(
 
 
 def _body_html(body: Any) -> str:
-    from lxml.etree import tostring
-
     root = convert_to_html(body)
     # trafilatura turns every <code> into <pre>; inside a line of text (or another <pre>) it is
     # inline code, and a <pre> there would split the paragraph in two.

@@ -64,7 +64,7 @@ def corpus_pages() -> list[tuple[str, bytes, str]]:
 
 
 def run_default(name: str, body: bytes) -> str:
-    return trafilatura.extract(body.decode("utf-8")) or ""
+    return trafilatura.extract(body) or ""
 
 
 def run_gloss(name: str, body: bytes) -> str:
