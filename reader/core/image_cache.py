@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -282,6 +283,49 @@ def cache_size(library_path: Path) -> int:
         except OSError:
             continue  # removed while we counted
     return total
+
+
+def cache_inventory(library_path: Path) -> dict[str, int]:
+    """Every cache file by name, with its size: what retention and ``gloss check`` compare with
+    the names the library still refers to. Only well-formed cache names count, so a stray file
+    (a leftover temporary, something a user put there) is never mistaken for an orphan image."""
+    try:
+        entries = list(images_dir(library_path).iterdir())
+    except OSError:
+        return {}
+    inventory: dict[str, int] = {}
+    for entry in entries:
+        if _NAME_RE.fullmatch(entry.name) is None or not _is_regular_file(entry):
+            continue
+        try:
+            inventory[entry.name] = entry.stat().st_size
+        except OSError:
+            continue  # removed while we looked
+    return inventory
+
+
+def remove_cached(library_path: Path, names: Iterable[str]) -> int:
+    """Delete these cache files and return the bytes freed.
+
+    Names come from the database, which is data like any other: only exact cache names are
+    acted on, so a name can never reach a file outside the cache folder. A file already gone is
+    not an error (two cleanups may race); one that cannot be deleted is left for the next one.
+    """
+    folder = images_dir(library_path)
+    freed = 0
+    for name in set(names):
+        if _NAME_RE.fullmatch(name) is None:
+            continue
+        path = folder / name
+        if not _is_regular_file(path):
+            continue
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except OSError:
+            continue
+        freed += size
+    return freed
 
 
 def _is_regular_file(path: Path) -> bool:

@@ -13,8 +13,10 @@ from reader.core.errors import GlossError
 from reader.core.image_cache import (
     MAX_IMAGE_BYTES,
     ImageRejectedError,
+    cache_inventory,
     cache_size,
     images_dir,
+    remove_cached,
     resolve_cache_url,
     sniff_image,
     store_image,
@@ -301,3 +303,62 @@ def test_four_bytes_of_ico_magic_without_a_directory_are_refused(library: Path) 
     assert sniff_image(b"\x00\x00\x01\x00") is None
     with pytest.raises(ImageRejectedError):
         store_image(library, b"\x00\x00\x01\x00\x00\x00" + bytes(40), content_type_or_ext="ico")
+
+
+# ---- inventory and removal ----------------------------------------------------------------------
+
+
+def test_inventory_lists_cache_files_with_their_sizes_and_nothing_else(library: Path) -> None:
+    first = store_image(library, png(4, 3), content_type_or_ext="image/png")
+    second = store_image(library, GIF_1X1, content_type_or_ext="image/gif")
+    folder = images_dir(library)
+    (folder / "notes.txt").write_text("a file someone put here")
+    (folder / ("a" * 64 + ".png.tmp")).write_bytes(b"half written")
+    (folder / ("b" * 64 + ".png")).mkdir()  # a directory with a cache-like name
+
+    inventory = cache_inventory(library)
+
+    assert inventory == {
+        first.removeprefix("cache:"): len(png(4, 3)),
+        second.removeprefix("cache:"): len(GIF_1X1),
+    }
+
+
+def test_inventory_of_a_library_without_a_cache_is_empty(library: Path) -> None:
+    assert cache_inventory(library) == {}
+
+
+def test_removal_frees_the_files_it_names_and_reports_their_bytes(library: Path) -> None:
+    kept = store_image(library, png(4, 3), content_type_or_ext="image/png")
+    gone = store_image(library, png(8, 8), content_type_or_ext="image/png")
+    gone_name = gone.removeprefix("cache:")
+
+    freed = remove_cached(library, [gone_name, gone_name])  # named twice, freed once
+
+    assert freed == len(png(8, 8))
+    assert resolve_cache_url(library, gone) is None
+    assert resolve_cache_url(library, kept) is not None
+    assert remove_cached(library, [gone_name]) == 0  # already gone: nothing to free, no error
+
+
+def test_removal_never_touches_anything_but_cache_names(library: Path, tmp_path: Path) -> None:
+    store_image(library, png(4, 3), content_type_or_ext="image/png")
+    folder = images_dir(library)
+    outside = tmp_path / "precious.png"
+    outside.write_bytes(b"not the cache's")
+    stray = folder / "notes.txt"
+    stray.write_text("keep me")
+    names = [
+        "../../precious.png",
+        str(outside),
+        "notes.txt",
+        "../" + "c" * 64 + ".png",
+        "C" * 64 + ".png",  # upper-case hex is not a name the cache writes
+        "d" * 64 + ".svg",
+        "",
+    ]
+
+    assert remove_cached(library, names) == 0
+    assert outside.read_bytes() == b"not the cache's"
+    assert stray.read_text() == "keep me"
+    assert len(cache_inventory(library)) == 1
