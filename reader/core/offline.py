@@ -82,7 +82,7 @@ class OfflineRun:
         extract_pool: ParsePool,
         max_image_bytes: int,
         room_left: int | None,
-        make_fetcher: Callable[[], Fetcher] = make_page_fetcher,
+        make_fetcher: Callable[[], Fetcher] | None = None,
         make_image_fetcher_: Callable[[int], Fetcher] | None = None,
     ) -> None:
         self._items = list(items)
@@ -90,7 +90,8 @@ class OfflineRun:
         self._pool = extract_pool
         self._max_image_bytes = max_image_bytes
         self._room_left = room_left
-        self._make_fetcher = make_fetcher
+        # Looked up when the run starts, so a test can give pages a shorter deadline.
+        self._make_fetcher = make_fetcher or (lambda: make_page_fetcher())
         self._make_image_fetcher = make_image_fetcher_ or (
             lambda cap: make_image_fetcher(max_image_bytes=cap)
         )

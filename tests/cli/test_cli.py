@@ -126,7 +126,7 @@ def test_refresh_summary_line_names_failures(
     with Library.open(library_path) as library:
         library.subscribe(http_server.url("/ok.xml"))
         library.subscribe(http_server.url("/dead.xml"))
-    code, out, _ = run(capsys, "--library", lib, "refresh")
+    code, out, _ = run(capsys, "--library", lib, "refresh", "--no-offline")
     assert code == 0
     lines = out.strip().splitlines()
     assert lines[-1] == "2 feed(s): 1 ok, 0 not modified, 1 failed; 1 new article(s)."

@@ -101,6 +101,22 @@ def set_feed_options(
         )
     if images is not None:
         execute(db, "UPDATE feeds SET images = ? WHERE id = ?", [int(images), feed_id])
+    # Work already queued for the feed follows the new choice: "never" means no request.
+    of_feed = "article_id IN (SELECT id FROM articles WHERE feed_id = ?)"
+    if full_text is FullTextPolicy.NEVER:
+        execute(
+            db,
+            "UPDATE offline_work SET fulltext = 'none' "
+            f"WHERE fulltext IN ('pending', 'failed') AND {of_feed}",
+            [feed_id],
+        )
+    if images is False:
+        execute(
+            db,
+            f"UPDATE offline_work SET images = 'none' WHERE images IN ('pending', 'failed') "
+            f"AND {of_feed}",
+            [feed_id],
+        )
 
 
 # ---- deciding what an article needs ------------------------------------------------------------
