@@ -136,4 +136,5 @@ def test_check_reports_the_image_cache(
     code, out, _ = run(capsys, "--library", str(library_path), "check")
     assert "Image cache: 1 file(s), 0.0 MB; 1 unused (0.0 MB; remove with: gloss check " in out
     code, out, _ = run(capsys, "--library", str(library_path), "check", "--prune-images")
+    assert code == 0
     assert "Removed 1 unused image(s)" in out and "Image cache: 0 file(s)" in out

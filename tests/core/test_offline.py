@@ -46,8 +46,10 @@ def article_page(title: str, image_path: str | None = None, *, extra: str = "") 
 <meta property="og:site_name" content="Rail Diary">
 <meta name="author" content="Ines Varga">
 </head><body>
-<header><nav><a href="/">Home</a> <a href="/trains">Trains</a> <a href="/about">About</a></nav></header>
-<main><article><h1>{title}</h1><p class="byline">By Ines Varga</p>{figure}{body}{extra}</article></main>
+<header><nav><a href="/">Home</a> <a href="/trains">Trains</a>
+<a href="/about">About</a></nav></header>
+<main><article><h1>{title}</h1><p class="byline">By Ines Varga</p>
+{figure}{body}{extra}</article></main>
 <footer><p>© Rail Diary. <a href="/privacy">Privacy</a></p></footer>
 </body></html>""".encode()
 
