@@ -10,7 +10,6 @@ so the window never waits for a slow server.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,8 +276,8 @@ class OfflineActions:
 
     def continue_offline(self, article_ids: Sequence[ArticleId]) -> None:
         """After a refresh: fetch the full texts and images of what it brought, in the back."""
-        if not article_ids or importlib.util.find_spec("reader.core.offline_images") is None:
-            return  # TEMPORARY until offline_images.py lands (issue 5): remove this guard
+        if not article_ids:
+            return
         ids = list(article_ids)
         self.run_offline_job(
             OfflineJob(
@@ -327,9 +326,9 @@ class OfflineActions:
         job.images += step.images_stored
         job.bytes += step.bytes_stored
         job.failed += step.error is not None
+        self.offline_label.setText(job.label())
         self.offline_bar.setRange(0, max(1, job.total))
         self.offline_bar.setValue(job.done)
-        self.offline_label.setText(job.label())
         window = self._win()
         detail = window.reading_view.detail
         if detail is not None and detail.article.id in step.changes.articles:
@@ -350,7 +349,9 @@ class OfflineActions:
         self._finish_offline(job)
         summary = job.summary()
         self._last_offline_summary = summary
-        if not job.quiet or job.cancelled or job.full_texts or job.images or job.failed:
+        # Background work speaks only when it stored something: its failures are retried by
+        # themselves, and the refresh's own message ("3 failed") must not be covered by them.
+        if not job.quiet or job.cancelled or job.full_texts or job.images:
             self._win().statusBar().showMessage(summary, 10_000)
 
     def _offline_failed(self, job: OfflineJob, error: BaseException) -> None:

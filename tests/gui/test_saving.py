@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication
 from pytestqt.qtbot import QtBot
 
 from reader.core.types import ArticleFilter, TextSource
@@ -103,7 +103,7 @@ def test_save_page_stores_the_article_under_saved_and_offers_it_again(
         assert isinstance(dialog, SavePageDialog)
         qtbot.keyClicks(dialog.location, url)
         qtbot.keyClick(dialog.location, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
+        qtbot.waitUntil(lambda: dialog not in window._save_dialogs, timeout=15_000)
         # The Saved source is chosen and the new article is open, with the page's text.
         assert window.feeds_pane.selected_key() == "smart:saved"
         detail = window.reading_view.detail
@@ -198,7 +198,7 @@ def test_pasted_text_is_previewed_cleaned_and_saved_with_its_related_articles(
     qtbot.waitUntil(lambda: "Two Harbour" not in dialog.preview_text())
 
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog not in window._save_dialogs, timeout=10_000)
     assert window.feeds_pane.selected_key() == "smart:saved"
     assert window.articles_model.rowCount() == 3  # the article and its two related ones
     detail = window.reading_view.detail
@@ -233,21 +233,37 @@ def test_a_copied_address_is_saved_as_a_page(
         window.named_actions["save_clipboard"].trigger()
         dialog = latest_dialog(window, SavePageDialog)
         assert isinstance(dialog, SavePageDialog)
-        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
-        detail = window.reading_view.detail
-        assert detail is not None and detail.article.title == "Copied story"
+        qtbot.waitUntil(
+            lambda: (
+                window.reading_view.detail is not None
+                and window.reading_view.detail.article.title == "Copied story"
+            ),
+            timeout=15_000,
+        )
+        assert window.feeds_pane.selected_key() == "smart:saved"
+        assert dialog not in window._save_dialogs  # closed once saved
         wait_idle(qtbot, window, 15_000)
 
 
-def drop(window: MainWindow, mime: QMimeData) -> None:
+def drop(window: MainWindow, mime: QMimeData, onto: QAbstractScrollArea | None = None) -> None:
+    """Drag onto a pane, then drop, as Qt routes them: a pane that does not take the drag
+    passes it up to the window (a drop only goes where a drag was accepted)."""
+    target = (onto or window.reading_view).viewport()
+    where = target.rect().center()
+    enter = QDragEnterEvent(
+        where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
     event = QDropEvent(
-        QPointF(300, 300),
+        QPointF(where),
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    QApplication.sendEvent(window, event)
+    QApplication.sendEvent(target, event)
 
 
 def test_dropped_files_and_text_are_saved(
@@ -273,20 +289,20 @@ def test_dropped_files_and_text_are_saved(
     notes.write_text("# Field notes\n\nThe tide came in early on the second day.\n")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(notes))])
-    drop(window, mime)
+    drop(window, mime, onto=window.articles_pane.table)
     qtbot.waitUntil(lambda: any(isinstance(d, SaveTextDialog) for d in window._save_dialogs))
     dialog = latest_dialog(window, SaveTextDialog)
     assert isinstance(dialog, SaveTextDialog)
     assert "The tide came in early" in dialog.text()
     assert "The tide came in early" in dialog.preview_text()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: dialog not in window._save_dialogs, timeout=10_000)
     detail = window.reading_view.detail
     assert detail is not None and detail.article.title == "Field notes"
 
     mime = QMimeData()
     mime.setText("A dropped paragraph about the harbour wall and its new lights.")
-    drop(window, mime)
+    drop(window, mime, onto=window.feeds_pane.tree)
     text_dialog = latest_dialog(window, SaveTextDialog)
     assert isinstance(text_dialog, SaveTextDialog)
     assert text_dialog is not dialog and "harbour wall" in text_dialog.text()

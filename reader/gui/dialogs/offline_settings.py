@@ -26,12 +26,12 @@ from reader.core.types import CheckReport, OfflineSettings
 
 def human_bytes(size: int) -> str:
     if size < 1024:
-        return f"{size} bytes"
+        return f"{size}\u00a0bytes"
     if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
+        return f"{size / 1024:.0f}\u00a0KB"
     if size < 1024**3:
-        return f"{size / 1024 / 1024:.1f} MB"
-    return f"{size / 1024**3:.2f} GB"
+        return f"{size / 1024 / 1024:.1f}\u00a0MB"
+    return f"{size / 1024**3:.2f}\u00a0GB"
 
 
 class OfflineSettingsDialog(QDialog):

@@ -192,6 +192,7 @@ class SaveTextDialog(QDialog):
         self.preview.setObjectName("savePreview")
         self.preview.setOpenLinks(False)
         self.preview.setOpenExternalLinks(False)
+        self.preview.document().setDocumentMargin(10)
         left = _titled(self, "Text as copied (edit it here)", self.editor)
         right = _titled(self, "What will be saved", self.preview)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -366,7 +367,8 @@ def capture_preview_html(capture: Any, fallback_title: str | None = None) -> str
         examples = ""
         if not isinstance(removed, int):
             shown = [str(r).strip() for r in tuple(removed)[:4] if str(r).strip()]
-            examples = ": " + ", ".join(f"“{esc(s[:40])}”" for s in shown) if shown else ""
+            clipped = [s if len(s) <= 40 else s[:39].rstrip() + "…" for s in shown]
+            examples = ": " + ", ".join(f"“{esc(s)}”" for s in clipped) if clipped else ""
             if count > len(shown) and examples:
                 examples += ", …"
         noun = "line" if count == 1 else "lines"
