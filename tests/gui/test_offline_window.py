@@ -21,7 +21,7 @@ from reader.core.types import ArticleFilter, FeedId, FullTextPolicy, TextSource
 from reader.gui.dialogs.offline_settings import OfflineSettingsDialog
 from reader.gui.main_window import MainWindow
 from tests.gui.conftest import WindowFactory, wait_idle
-from tests.gui.test_saving import PARAGRAPHS, article_page
+from tests.gui.test_saving import PARAGRAPHS, SHOTS, article_page
 from tests.support.feeds import HTML_HEADERS, RSS_HEADERS, Item, rss
 from tests.support.http_server import Route, ScriptedServer
 from tests.support.icons import png
@@ -176,13 +176,19 @@ def test_stopping_keeps_what_was_stored_and_leaves_the_rest_for_later(
         window.go_all()
         window.feeds_pane.tree.setFocus()
 
+        seen: list[str] = []
+
         def stop_after_first(value: int) -> None:
             if value == 1:
+                seen.append(window.offline_label.text())
+                QApplication.processEvents()  # the status bar lays out the longer label
+                window.statusBar().grab().save(str(SHOTS / "gloss-offline-progress.png"))
                 qtbot.keyClick(window.feeds_pane.tree, Qt.Key.Key_Escape)
 
         window.offline_bar.valueChanged.connect(stop_after_first)
         window.make_available_offline()
         wait_idle(qtbot, window, 30_000)
+        assert seen == ["Making 4 articles available offline… 1/4"]
         message = window.statusBar().currentMessage()
         assert message.startswith("Stopped after ") and "of 4 articles" in message
         assert not window.offline_bar.isVisibleTo(window)

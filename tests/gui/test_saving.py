@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QApplication
 from pytestqt.qtbot import QtBot
 
 from reader.core.types import ArticleFilter, TextSource
-from reader.gui.dialogs.save_dialog import SavePageDialog, SaveTextDialog
+from reader.gui.dialogs.save_dialog import LIVE_PREVIEW_CHARS, SavePageDialog, SaveTextDialog
 from reader.gui.main_window import MainWindow
 from reader.gui.models.feeds_model import UNREAD_ROLE
 from tests.gui.conftest import WindowFactory, wait_idle
@@ -310,3 +310,17 @@ def test_dropped_files_and_text_are_saved(
     wait_idle(qtbot, window)
     saved = window.reader.list_articles(ArticleFilter(saved_only=True)).articles
     assert {a.title for a in saved} == {"A page kept on disk", "Field notes"}
+
+
+def test_a_long_capture_is_previewed_without_freezing_the_window(
+    qtbot: QtBot, make_window: WindowFactory, sample_library: Path
+) -> None:
+    window = make_window(sample_library)
+    paragraph = "A long paragraph about the harbour and its cranes, written out in full. " * 6
+    text = "The long harbour report\n\n" + "\n\n".join([paragraph] * 80)
+    assert len(text) > LIVE_PREVIEW_CHARS
+    dialog = window.save_text_dialog(text)
+    assert "Preparing the preview" in dialog.preview_text()  # cleaned on the network pool
+    qtbot.waitUntil(lambda: "The long harbour report" in dialog.preview_text(), timeout=10_000)
+    assert dialog.capture is not None and len(dialog.capture.paragraphs) >= 80
+    dialog.reject()

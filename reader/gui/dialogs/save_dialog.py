@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.errors import GlossError
+from reader.core.textcapture import CleanCapture, clean_capture
 
 PREVIEW_DELAY_MS = 300  # typing pauses this long before the preview is computed again
 LIVE_PREVIEW_CHARS = 20_000  # longer texts are cleaned off the GUI thread
@@ -180,7 +181,7 @@ class SaveTextDialog(QDialog):
         self.fallback_title = fallback_title
         self.cancelled = False
         self.busy = False
-        self.capture: Any = None  # the last CleanCapture shown, for the window and tests
+        self.capture: CleanCapture | None = None  # the last preview shown (tests read it)
         self._run_elsewhere = run_elsewhere
         self._generation = 0  # a preview computed for older text is dropped
 
@@ -239,9 +240,7 @@ class SaveTextDialog(QDialog):
             return
         captured_at = self.captured_at
 
-        def clean() -> Any:
-            from reader.core.textcapture import clean_capture
-
+        def clean() -> CleanCapture:
             return clean_capture(text, captured_at=captured_at)
 
         if len(text) > LIVE_PREVIEW_CHARS and self._run_elsewhere is not None:
@@ -254,12 +253,12 @@ class SaveTextDialog(QDialog):
             return
         try:
             capture = clean()
-        except (GlossError, ImportError) as e:
+        except GlossError as e:
             self._preview_failed(e, generation)
             return
         self._show_capture(capture, generation)
 
-    def _show_capture(self, capture: Any, generation: int) -> None:
+    def _show_capture(self, capture: CleanCapture | None, generation: int) -> None:
         if generation != self._generation:
             return
         self.capture = capture
@@ -272,7 +271,7 @@ class SaveTextDialog(QDialog):
     def _preview_failed(self, error: BaseException, generation: int) -> None:
         if generation != self._generation:
             return
-        if not isinstance(error, GlossError | ImportError):
+        if not isinstance(error, GlossError):
             raise error
         self.capture = None
         self.preview.setHtml(f"<p><i>No preview: {html.escape(str(error))}</i></p>")
@@ -325,52 +324,39 @@ def _titled(parent: QWidget, title: str, body: QWidget) -> QWidget:
     return box
 
 
-def capture_preview_html(capture: Any, fallback_title: str | None = None) -> str:
+def capture_preview_html(capture: CleanCapture, fallback_title: str | None = None) -> str:
     """The cleaned capture as the reader will see it: title, source line, paragraphs, and the
     related articles that are stored as articles of their own."""
     esc = html.escape
-    title = getattr(capture, "title", None) or fallback_title or "(untitled: the first words)"
+    title = capture.title or fallback_title or "(untitled: the first words)"
     parts = [f"<h2>{esc(title)}</h2>"]
-    meta = []
-    source = getattr(capture, "source", None)
-    author = getattr(capture, "author", None)
-    published = getattr(capture, "published", None)
-    if source:
-        meta.append(esc(source))
-    if author:
-        meta.append("by " + esc(author))
-    if isinstance(published, dt.datetime):
-        meta.append(esc(f"{published.astimezone():%Y-%m-%d %H:%M}"))
-    link = getattr(capture, "link", None)
-    if link:
-        meta.append(esc(link))
+    meta = [esc(capture.source)] if capture.source else []
+    if capture.author:
+        meta.append("by " + esc(capture.author))
+    if capture.published is not None:
+        meta.append(esc(f"{capture.published.astimezone():%Y-%m-%d %H:%M}"))
+    if capture.link:
+        meta.append(esc(capture.link))
     if meta:
         parts.append(f"<p style='color:gray'>{' · '.join(meta)}</p>")
-    paragraphs = tuple(getattr(capture, "paragraphs", ()) or ())
-    if paragraphs:
-        parts.extend(f"<p>{esc(str(p))}</p>" for p in paragraphs)
+    if capture.paragraphs:
+        parts.extend(f"<p>{esc(p)}</p>" for p in capture.paragraphs)
     else:
         parts.append("<p><i>No text is left once the page furniture is removed.</i></p>")
-    related = tuple(getattr(capture, "related", ()) or ())
-    if related:
+    if capture.related:
         parts.append("<p><b>Related articles, saved separately:</b></p><ul>")
-        for teaser in related:
-            line = esc(getattr(teaser, "title", "") or "(untitled)")
-            teaser_source = getattr(teaser, "source", None)
-            if teaser_source:
-                line += f" <span style='color:gray'>— {esc(teaser_source)}</span>"
+        for teaser in capture.related:
+            line = esc(teaser.title or "(untitled)")
+            if teaser.source:
+                line += f" <span style='color:gray'>— {esc(teaser.source)}</span>"
             parts.append(f"<li>{line}</li>")
         parts.append("</ul>")
-    removed = getattr(capture, "removed", None)
-    count = removed if isinstance(removed, int) else len(tuple(removed or ()))
-    if count:
-        examples = ""
-        if not isinstance(removed, int):
-            shown = [str(r).strip() for r in tuple(removed)[:4] if str(r).strip()]
-            clipped = [s if len(s) <= 40 else s[:39].rstrip() + "…" for s in shown]
-            examples = ": " + ", ".join(f"“{esc(s)}”" for s in clipped) if clipped else ""
-            if count > len(shown) and examples:
-                examples += ", …"
-        noun = "line" if count == 1 else "lines"
-        parts.append(f"<p style='color:gray'><small>Left out {count} {noun}{examples}</small></p>")
+    removed = [r.strip() for r in capture.removed if r.strip()]
+    if removed:
+        shown = [r if len(r) <= 40 else r[:39].rstrip() + "…" for r in removed[:4]]
+        examples = ", ".join(f"“{esc(r)}”" for r in shown) + (", …" if len(removed) > 4 else "")
+        noun = "line" if len(removed) == 1 else "lines"
+        parts.append(
+            f"<p style='color:gray'><small>Left out {len(removed)} {noun}: {examples}</small></p>"
+        )
     return "".join(parts)
