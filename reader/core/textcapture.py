@@ -27,6 +27,7 @@ expressions (no nested quantifiers), so a 1 MB paste costs a fraction of a secon
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -97,7 +98,7 @@ def _fold(line: str) -> str:
     return _SPACE_RUN_RE.sub(" ", line.strip())
 
 
-# ---- relative and absolute times ------------------------------------------------------------------
+# ---- relative and absolute times -----------------------------------------------------------------
 
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
 _UNIT_NAMES: dict[str, str] = {}
@@ -258,7 +259,9 @@ _DAY_FIRST_RE = re.compile(
     rf"(\d{{1,2}})\.?\s*(?:de\s+)?([^\W\d_]{{3,10}})\.?(?:\s+(?:de\s+)?(\d{{4}}))?{_CLOCK}{_ZONE}"
 )
 _NUMERIC_RE = re.compile(rf"(\d{{1,2}})\.(\d{{1,2}})\.(\d{{4}}){_CLOCK}{_ZONE}")
-_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_ISO_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?", re.I
+)
 
 
 def _absolute_time(phrase: str, captured_at: dt.datetime) -> dt.datetime | None:
@@ -314,9 +317,7 @@ def _written_date(s: str, captured_at: dt.datetime) -> dt.datetime | None:
     tz = dt.UTC if zone else captured_at.tzinfo
     local_now = captured_at.astimezone(tz)
     try:
-        moment = dt.datetime(
-            int(year) if year else local_now.year, month, day, *clock, tzinfo=tz
-        )
+        moment = dt.datetime(int(year) if year else local_now.year, month, day, *clock, tzinfo=tz)
         if not year and moment > local_now + dt.timedelta(days=1):
             moment = moment.replace(year=moment.year - 1)
     except ValueError:
@@ -328,7 +329,11 @@ def _when(phrase: str, captured_at: dt.datetime) -> dt.datetime | None:
     return resolve_relative_time(phrase, captured_at) or _absolute_time(phrase, captured_at)
 
 
-# ---- furniture ------------------------------------------------------------------------------------
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# ---- furniture -----------------------------------------------------------------------------------
 
 
 def _alternatives(*phrases: str) -> str:
@@ -372,7 +377,8 @@ _CONTROL_LINE_RE = re.compile(
         "no comments yet", "no comments", "gift this article", "gift article",
         "anzeige", "werbung", "teilen", "kommentare", "mehr lesen", "weiterlesen",
         "publicité", "partager", "lire la suite", "commentaires", "publicidad", "compartir",
-        "leer más", "comentarios",
+        "leer más", "comentarios", "unsubscribe", "manage subscription",
+        "manage your subscription", "update your preferences", "forward to a friend",
     )
     + r")"
     + _TRAIL,
@@ -411,7 +417,9 @@ _RELATED_RE = re.compile(
     + r")\s*:?\s*",
     re.IGNORECASE,
 )  # fmt: skip
-_MORE_FROM_RE = re.compile(r"(?:#{1,6}\s*)?(?:more from|mehr von|plus de|más de)\s+(.{2,60}?)\s*:?")
+_MORE_FROM_RE = re.compile(
+    r"(?:#{1,6}\s*)?(?:more from|mehr von|plus de|más de)\s+(.{2,60}?)\s*:?", re.IGNORECASE
+)
 
 # The page footer: nothing after it is article.
 _FOOTER_RE = re.compile(
@@ -444,6 +452,10 @@ _COOKIE_HINT_RE = re.compile(
     r"manage|reject)\b",
     re.IGNORECASE,
 )
+_APP_CREDIT_RE = re.compile(
+    r"(?:flipped|curated|shared|saved|posted|clipped)\s+(?:into|in|by|via|from|to)\s+.{1,80}",
+    re.IGNORECASE,
+)
 _FOLLOW_RE = re.compile(
     r"\+?\s*follow(?:\s+us)?(?:\s+on\s+.{1,40}|\s+@\S{1,40}|\s+.{1,40}\s+on\s+google news)",
     re.IGNORECASE,
@@ -466,9 +478,7 @@ _REACTION_WORDS = (
 )
 _REACTION_RE = re.compile(
     rf"(?:[\d.,]+[kKmM]?\s*(?:{_REACTION_WORDS})?|(?:{_REACTION_WORDS})\s*[\d.,]*[kKmM]?|"
-    r"[^\w\s])(?:[\s·•|,]*(?:[\d.,]+[kKmM]?\s*(?:"
-    + _REACTION_WORDS
-    + r")?|[^\w\s]))*",
+    r"[^\w\s])(?:[\s·•|,]*(?:[\d.,]+[kKmM]?\s*(?:" + _REACTION_WORDS + r")?|[^\w\s]))*",
     re.IGNORECASE,
 )
 _READING_TIME_RE = re.compile(
@@ -482,14 +492,14 @@ _PHOTO_CREDIT_RE = re.compile(
     r".{0,80}/\s*(?:getty images|reuters|ap|afp|shutterstock|alamy|epa|dpa)\)?)",
     re.IGNORECASE,
 )
-_NAV_WORDS = frozenset(
+_NAV_WORDS = _word_set(
     """home news world uk us europe politics business economy markets money tech technology
     science health sport sports football culture arts opinion lifestyle travel food weather
     video videos live podcasts audio entertainment climate environment local national
     international education more sections latest trending games puzzles crosswords shop
     jobs events magazine today start startseite nachrichten politik wirtschaft kultur
-    accueil actualités monde économie portada noticias mundo economía deportes""".split()
-)  # fmt: skip
+    accueil actualités monde économie portada noticias mundo economía deportes"""
+)
 
 
 def _furniture(line: str) -> bool:
@@ -501,6 +511,7 @@ def _furniture(line: str) -> bool:
         or _REACTION_RE.fullmatch(line)
         or _READING_TIME_RE.fullmatch(line)
         or _FOLLOW_RE.fullmatch(line)
+        or _APP_CREDIT_RE.fullmatch(line)
         or _HASHTAG_LINE_RE.fullmatch(line)
     ):
         return True
@@ -547,17 +558,17 @@ _MD_WEAK_RES = (
 )
 
 
-# ---- lost paragraph breaks ------------------------------------------------------------------------
+# ---- lost paragraph breaks -----------------------------------------------------------------------
 
 # Sentence punctuation, optional closing quotes or bracket, then (optionally an opening quote
 # and) a capital letter glued to it: "back.The", "said.”Next", "why?Because".
 _GLUE_RE = re.compile(r"([.!?])([\"'”’»)\]]{0,2})(?=[“‘\"«(]?[^\W\d_])")
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS = _word_set(
     """mr mrs ms mx dr prof st sr jr gen sen rep gov lt col capt sgt cpl pvt adm cmdr mt ft
     no nos vol vols fig figs vs rev hon pres supt messrs mme mlle mm hr frau herr etc eg ie
     cf al approx dept est inc ltd co corp bros jan feb mar apr jun jul aug sep sept oct nov
-    dec mon tue wed thu fri sat sun ca op ed eds pp nr tel ave blvd rd sq univ""".split()
-)  # fmt: skip
+    dec mon tue wed thu fri sat sun ca op ed eds pp nr tel ave blvd rd sq univ ph"""
+)
 
 
 def _glue_points(line: str) -> list[int]:
@@ -565,19 +576,31 @@ def _glue_points(line: str) -> list[int]:
     if "." not in line and "?" not in line and "!" not in line:
         return []
     points = []
+    quotes, counted = 0, 0
     for match in _GLUE_RE.finditer(line):
         start, end = match.start(), match.end()
-        after = line[end:]
-        if after[:1] in "“‘\"«(":
+        after = line[end : end + 4]
+        if after[:1] in '“‘"«(':
             after = after[1:]
         if not _sentence_start(after):
             continue
         if start > 0 and line[start - 1] in ".!?":
             continue  # an ellipsis or "?!" run; those are left as they are
-        word_start = line.rfind(" ", 0, start) + 1
+        # Words are looked for within 64 characters: a longer "word" is a URL or a code token.
+        word_start = line.rfind(" ", max(start - 64, 0), start) + 1
+        if word_start == 0 and start > 64:
+            continue
         word = line[word_start:start].lstrip("\"'“‘«([")
-        if _glued_after(word):
-            points.append(end)
+        following = line[end : end + 64].split(" ", 1)[0]
+        if not _glued_after(word) or "@" in following or "://" in following:
+            continue
+        if match.group(2).startswith('"'):
+            # A straight quote closes a quotation only if one is open: 'ago."Next' vs '."We'.
+            quotes += line.count('"', counted, match.start(2))
+            counted = match.start(2)
+            if quotes % 2 == 0:
+                end = match.start(2)
+        points.append(end)
     return points
 
 
@@ -586,6 +609,8 @@ def _sentence_start(after: str) -> bool:
     if not first.isupper():
         return False
     second = after[1:2]
+    if second == "." and after[2:3].isupper():
+        return True  # initials: "year.J.R.R. Tolkien" (the word before is checked by the caller)
     if second == "" or second == " ":
         return first in "AI"
     return second.islower() or second in "'’"
@@ -612,7 +637,7 @@ def _split_glued(line: str) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
-# ---- line shapes -------------------------------------------------------------------------------
+# ---- line shapes ---------------------------------------------------------------------------------
 
 _URL_LINE_RE = re.compile(r"<?(https?://[^\s<>]{3,2000})>?")
 _LABELLED_URL_RE = re.compile(
@@ -629,15 +654,24 @@ _BYLINE_RE = re.compile(
     re.IGNORECASE,
 )
 _TIME_PREFIX_WORDS = re.compile(r"(?:last updated|updated|posted|published|edited)\b", re.I)
-_PUBLICATION_WORDS = frozenset(
+_PUBLICATION_WORDS = _word_set(
     """news times post gazette courier herald journal tribune daily weekly review chronicle
     observer guardian telegraph independent express mail star globe standard press mirror
     record register examiner inquirer monitor bulletin dispatch magazine radio tv wire report
-    today online digest reuters ap afp bbc cnn npr bloomberg zeitung nachrichten rundschau
-    anzeiger tagblatt monde figaro libération diario periódico noticias gaceta heraldo""".split()
-)  # fmt: skip
+    today online digest ledger quarterly reuters ap afp bbc cnn npr bloomberg zeitung
+    nachrichten rundschau
+    anzeiger tagblatt monde figaro libération diario periódico noticias gaceta heraldo"""
+)
 _DOMAIN_RE = re.compile(r"(?:[a-z0-9-]{1,63}\.){1,4}[a-z]{2,12}", re.IGNORECASE)
-_TERMINAL = ".!?…:;\"”’)]»"
+_TERMINAL = '.!?…:;"”’)]»'
+
+
+# Every byline or date line has a digit or one of these words; most lines are refused by this.
+_META_HINT_RE = re.compile(
+    r"\d|\b(?:by|von|par|por|ago|now|today|yesterday|heute|gestern|eben|soeben|hier|hoy|ayer|"
+    r"aujourd|instant|ahora|moments?|updated|posted|published|edited)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -650,7 +684,7 @@ class _Meta:
 
 def _parse_meta(line: str, captured_at: dt.datetime) -> _Meta | None:
     """A byline/date line ("Coastal Courier · 4 hours ago", "By Jane Doe", "Nov 24, 2026")."""
-    if len(line) > 160:
+    if len(line) > 160 or _META_HINT_RE.search(line) is None:
         return None
     meta = _Meta()
     unknown: list[str] = []
@@ -709,12 +743,12 @@ def _nav_like(line: str) -> bool:
 
 
 def _nav_row(line: str) -> bool:
-    """"Home | News | Sport | Weather": three or more short items in one line."""
+    """ "Home | News | Sport | Weather": three or more short items in one line."""
     parts = [p for p in _META_SPLIT_RE.split(line) if p.strip()]
     return len(parts) >= 3 and all(len(p.split()) <= 3 for p in parts)
 
 
-# ---- the plain-text reader ----------------------------------------------------------------------
+# ---- the plain-text reader -----------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -791,42 +825,51 @@ def _read_header(lines: Sequence[_Line], reader: _Reader) -> int:
             continue
         if reader.take_link(text):
             continue
+        if _DOMAIN_RE.fullmatch(text) and not candidates:
+            reader.fallback_source = reader.fallback_source or text  # "harbourlights.example"
+            continue
         if not _title_like(text) or len(candidates) >= 12:
             start = index
             break
         candidates.append(index)
-    chosen = _choose_title(lines, candidates, metas)
+    chosen, source_line = _choose_title(lines, candidates, metas)
     sources = _sources_beside_dates(lines, candidates, metas)
     for index in sorted(metas):
         reader.take_meta(metas[index])
     for index in sources:
         reader.source = reader.source or lines[index].text
+    if source_line is not None:
+        reader.fallback_source = lines[source_line].text
     kept: list[_Line] = []
     for index in range(start):
-        if index in dropped or (chosen is not None and index < chosen and index in candidates):
-            if index in dropped or index not in (chosen, None):
-                if _publication_like(lines[index].text) and index in candidates:
-                    reader.fallback_source = reader.fallback_source or lines[index].text
-                else:
-                    reader.removed.append(lines[index].text)
+        text = lines[index].text
+        if index in metas or index == source_line or index in sources:
             continue
         if index == chosen:
-            reader.title = lines[index].text
-        elif index in candidates and index not in sources:
-            kept.append(_Line(lines[index].text, True))
+            reader.title = text
+        elif index in dropped:
+            reader.removed.append(text)
+        elif index in candidates and chosen is not None and index < chosen:
+            # A menu above the headline; a publication's name in it is kept as the source.
+            if _publication_like(text) and reader.fallback_source is None:
+                reader.fallback_source = text
+            else:
+                reader.removed.append(text)
+        elif index in candidates:
+            kept.append(_Line(text, True))  # a standfirst under the headline is article text
     reader.body.extend(kept)
     return start
 
 
 def _choose_title(
     lines: Sequence[_Line], candidates: Sequence[int], metas: dict[int, _Meta]
-) -> int | None:
-    """The first headline-shaped line, unless it is the source line above the real headline.
-
-    Nav menus are runs of three or more one-to-three-word lines above a longer line.
+) -> tuple[int | None, int | None]:
+    """The first headline-shaped line, unless it is the source line above the real headline
+    (then that line is returned second). Nav menus are runs of three or more one-to-three-word
+    lines above a longer line.
     """
     if not candidates:
-        return None
+        return None, None
     run: list[int] = []
     for position, index in enumerate(candidates):
         if len(lines[index].text.split()) <= 3 and position + 1 < len(candidates):
@@ -843,9 +886,14 @@ def _choose_title(
         longer = len(lines[following].text.split()) > len(lines[chosen].text.split())
         dated = following + 1 in metas
         source_named = chosen + 1 in metas and metas[chosen + 1].source is not None
-        if short and longer and not source_named and (dated or _publication_like(lines[chosen].text)):
-            chosen = following
-    return chosen
+        if (
+            short
+            and longer
+            and not source_named
+            and (dated or _publication_like(lines[chosen].text))
+        ):
+            return following, chosen
+    return chosen, None
 
 
 def _sources_beside_dates(
@@ -856,9 +904,9 @@ def _sources_beside_dates(
     found = []
     for index in candidates[1:]:
         meta = metas.get(index + 1)
-        if meta is not None and meta.source is None and meta.author is None:
-            if _name_like(lines[index].text) and len(lines[index].text.split()) <= 5:
-                found.append(index)
+        text = lines[index].text
+        if meta is not None and meta.source is None and meta.author is None and _name_like(text):
+            found.append(index)
     return found
 
 
@@ -867,7 +915,7 @@ def _read_body(lines: Sequence[_Line], start: int, reader: _Reader) -> None:
     while index < len(lines):
         line = lines[index]
         text = line.text
-        if _FOOTER_RE.fullmatch(text) and len(text) <= 200:
+        if len(text) <= 200 and _FOOTER_RE.fullmatch(text):
             reader.removed.extend(other.text for other in lines[index:])
             return
         if _is_related_heading(text):
@@ -896,7 +944,7 @@ def _skip_comments(lines: Sequence[_Line], index: int, reader: _Reader) -> int:
     """Everything from a comments prompt to the next related list (or the end) is comments."""
     while index < len(lines):
         text = lines[index].text
-        if _is_related_heading(text) or (_FOOTER_RE.fullmatch(text) and len(text) <= 200):
+        if _is_related_heading(text) or (len(text) <= 200 and _FOOTER_RE.fullmatch(text)):
             return index
         reader.removed.append(text)
         index += 1
@@ -914,7 +962,7 @@ def _read_related(lines: Sequence[_Line], index: int, reader: _Reader) -> None:
         index += 1
         if not text:
             continue
-        if _FOOTER_RE.fullmatch(text) and len(text) <= 200:
+        if len(text) <= 200 and _FOOTER_RE.fullmatch(text):
             reader.removed.extend(other.text for other in lines[index - 1 :])
             break
         if _is_related_heading(text):
@@ -968,29 +1016,27 @@ def _paragraphs(lines: Sequence[_Line]) -> list[str]:
     length, as mail and terminals write) is joined; otherwise each line is a paragraph (browser
     copies put one paragraph per line), except that a line broken mid-sentence is rejoined."""
     wrapped = _hard_wrapped(lines)
-    paragraphs: list[str] = []
+    paragraphs: list[list[str]] = []
     for line in lines:
         if paragraphs and not line.new_block:
-            previous = paragraphs[-1]
+            previous = paragraphs[-1][-1]
             broken = previous[-1] not in _TERMINAL and line.text[0].islower()
             if wrapped or broken:
-                paragraphs[-1] = previous + " " + line.text
+                paragraphs[-1].append(line.text)
                 continue
-        paragraphs.append(line.text)
-    return paragraphs
+        paragraphs.append([line.text])
+    return [" ".join(parts) for parts in paragraphs]
 
 
 def _hard_wrapped(lines: Sequence[_Line]) -> bool:
     inner = [
-        len(line.text)
-        for line, following in zip(lines, lines[1:], strict=False)
-        if not following.new_block
+        len(line.text) for line, following in itertools.pairwise(lines) if not following.new_block
     ]
     if len(inner) < 3:
         return False
     width = max(inner)
-    if width > 100:
-        return False
+    if not 50 <= width <= 100:
+        return False  # lines this short are a list or a poem, not wrapped prose
     near = sum(1 for length in inner if length >= width - 25)
     return near >= 0.8 * len(inner)
 
@@ -1026,7 +1072,7 @@ def _clean_plain(text: str, captured_at: dt.datetime) -> CleanCapture:
     return _finish(reader, paragraphs, html, False)
 
 
-# ---- Markdown -------------------------------------------------------------------------------------
+# ---- Markdown ------------------------------------------------------------------------------------
 
 _FENCE_RE = re.compile(r"^ {0,3}(?:```|~~~)")
 _TAG_AT_LINE_START_RE = re.compile(r"^( {0,3})#(?=[^\s#])")
@@ -1099,9 +1145,11 @@ def _clean_markdown(text: str, captured_at: dt.datetime) -> CleanCapture:
             continue
         if in_header:
             heading = _HEADING_RE.fullmatch(raw)
-            if heading is not None and not reader.title:
-                reader.title = _strip_inline_markdown(heading.group(1))
-                continue
+            if heading is not None:
+                text = _strip_inline_markdown(heading.group(1))
+                if not reader.title or text.casefold() == reader.title.casefold():
+                    reader.title = reader.title or text
+                    continue
             meta = _parse_meta(plain.strip("*_"), captured_at)
             if meta is not None:
                 reader.take_meta(meta)
@@ -1115,7 +1163,7 @@ def _clean_markdown(text: str, captured_at: dt.datetime) -> CleanCapture:
                 continue
             if reader.take_link(plain):
                 continue
-        if _FOOTER_RE.fullmatch(plain) and len(plain) <= 200:
+        if len(plain) <= 200 and _FOOTER_RE.fullmatch(plain):
             reader.removed.extend(_fold(rest) for rest in lines[index - 1 :] if rest.strip())
             break
         if _is_related_heading(plain):
@@ -1138,7 +1186,7 @@ def _clean_markdown(text: str, captured_at: dt.datetime) -> CleanCapture:
     return _finish(reader, paragraphs, html, True)
 
 
-# ---- entry point ------------------------------------------------------------------------------
+# ---- entry point ---------------------------------------------------------------------------------
 
 
 def clean_capture(text: str, *, captured_at: dt.datetime) -> CleanCapture:
@@ -1152,4 +1200,3 @@ def clean_capture(text: str, *, captured_at: dt.datetime) -> CleanCapture:
     if looks_like_markdown(normalized):
         return _clean_markdown(normalized, captured_at)
     return _clean_plain(normalized, captured_at)
-
