@@ -43,7 +43,7 @@ from reader.core.storage.db import (
     sqlite_error_message,
     write_transaction,
 )
-from reader.core.storage.sql import execute, scalar
+from reader.core.storage.sql import chunks, execute, placeholders, scalar
 from reader.core.timeutil import from_db, to_db, utcnow
 from reader.core.types import (
     AddFeedResult,
@@ -72,8 +72,9 @@ if TYPE_CHECKING:
     # The network and parsing modules (httpx, feedparser) load on first use, not at import:
     # the window starts without them and most CLI commands never need them.
     from reader.core.discover import FeedCandidate
+    from reader.core.extract import ExtractedPage
     from reader.core.fetch import Fetcher
-    from reader.core.parse import ParsedEntry, ParsePool
+    from reader.core.parse import ParsedEntry, ParsedFeed, ParsePool
     from reader.core.refresh import FeedOutcome
 
 log = logging.getLogger("gloss.library")
@@ -123,8 +124,8 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
         self._db = db
         self._make_fetcher = make_fetcher
         self.refresh_interval = max(refresh_interval, MIN_REFRESH_INTERVAL)
-        self._pool: ParsePool | None = None
-        self._page_pool: ParsePool | None = None
+        self._pool: ParsePool[ParsedFeed] | None = None
+        self._page_pool: ParsePool[ExtractedPage] | None = None
         self._offline_settings: OfflineSettings | None = None  # read once per refresh
         self._readonly = readonly
 
@@ -159,19 +160,19 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
     ) -> None:
         self.close()
 
-    def _parse_pool(self) -> ParsePool:
+    def _parse_pool(self) -> ParsePool[ParsedFeed]:
         if self._pool is None:
             from reader.core.parse import ParsePool
 
             self._pool = ParsePool()
         return self._pool
 
-    def page_extractor(self) -> ParsePool:
+    def page_extractor(self) -> ParsePool[ExtractedPage]:
         """The page-extraction workers, for ``saving.fetch_page``/``read_html_file`` run on
         another thread (the window's network pool): the pool itself is thread-safe."""
         return self._extract_pool()
 
-    def _extract_pool(self) -> ParsePool:
+    def _extract_pool(self) -> ParsePool[ExtractedPage]:
         """Pages are extracted in their own workers: trafilatura and lxml stay out of the
         feed parsers, and a hostile page is killed at its time limit (reliability.md R8)."""
         if self._page_pool is None:
@@ -536,6 +537,39 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
                 error=f"Could not save: {sqlite_error_message(e)}",
             )
 
+    def _queue_offline(
+        self,
+        feed_id: FeedId,
+        parsed: ParsedFeed,
+        touched: Sequence[ArticleId],
+        now: dt.datetime,
+    ) -> None:
+        """Write down what the stored entries need offline, judged from the parsed document
+        (its own entries say what is typical for the feed)."""
+        from reader.core.summaries import looks_like_summary, typical_length
+
+        if not touched:
+            return
+        by_key = {e.key: e for e in parsed.entries}
+        typical = typical_length(len(e.text) for e in parsed.entries)
+        fresh = []
+        for part in chunks(list(touched)):
+            for article_id, key in self._db.conn.execute(
+                f"SELECT id, key FROM articles WHERE id IN ({placeholders(len(part))})", part
+            ):
+                entry = by_key.get(key)
+                if entry is not None:
+                    fresh.append(
+                        offline_store.FreshEntry(
+                            ArticleId(article_id),
+                            entry.link,
+                            looks_like_summary(entry.text, typical),
+                            "<img" in entry.html,
+                        )
+                    )
+        settings = self._offline_settings or offline_store.get_settings(self._db)
+        offline_store.queue_fresh(self._db, feed_id, fresh, now, settings=settings)
+
     def _next_due(self, outcome: FeedOutcome, now: dt.datetime) -> dt.datetime:
         due = now + self.refresh_interval
         fetch = outcome.fetch
@@ -606,8 +640,7 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
         # Full texts and images are fetched after the refresh (process_offline); here the
         # work is only written down, in the same transaction as the entries it is for.
         touched = (*stored.new, *stored.updated)
-        settings = self._offline_settings or offline_store.get_settings(self._db)
-        offline_store.queue_articles(self._db, touched, now, settings=settings)
+        self._queue_offline(state.feed_id, parsed, touched, now)
         columns: dict[str, object] = {
             "title": title,
             "site_url": parsed.site_url,

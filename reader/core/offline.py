@@ -57,7 +57,7 @@ def make_page_fetcher() -> Fetcher:
 
 
 async def fetch_and_extract(
-    fetcher: Fetcher, pool: ParsePool, url: str
+    fetcher: Fetcher, pool: ParsePool[ExtractedPage], url: str
 ) -> tuple[ExtractedPage, str]:
     """The article of the page at ``url`` and the URL it was found at, or ``GlossError``."""
     result = await fetcher.fetch(url)
@@ -79,7 +79,7 @@ class OfflineRun:
         items: Sequence[WorkItem],
         *,
         library_path: Path,
-        extract_pool: ParsePool,
+        extract_pool: ParsePool[ExtractedPage],
         max_image_bytes: int,
         room_left: int | None,
         make_fetcher: Callable[[], Fetcher] | None = None,

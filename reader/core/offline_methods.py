@@ -36,6 +36,7 @@ from reader.core.types import (
 )
 
 if TYPE_CHECKING:
+    from reader.core.extract import ExtractedPage
     from reader.core.offline import ArticleWork
     from reader.core.parse import ParsePool
 
@@ -54,7 +55,7 @@ class OfflineMethods:
 
         def _transaction(self) -> contextlib.AbstractContextManager[Database]: ...
 
-        def _extract_pool(self) -> ParsePool: ...
+        def _extract_pool(self) -> ParsePool[ExtractedPage]: ...
 
         def _require_folder(self, folder_id: FolderId) -> FolderId | None: ...
 

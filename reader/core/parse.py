@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from multiprocessing.connection import Connection
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar, overload
 
 import feedparser
 import feedparser.api
@@ -636,7 +636,9 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
 
 # ---- ParsePool ----------------------------------------------------------------------------------
 
-ParseJob = Callable[[bytes, str, str | None], ParsedFeed]
+R = TypeVar("R")
+
+ParseJob = Callable[[bytes, str, str | None], Any]
 """A module-level function with ``parse_feed``'s arguments, picklable by reference."""
 
 
@@ -645,14 +647,14 @@ def _parse_job(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
 
 
 def _memory_message(limit_mb: int, noun: str = "feed") -> str:
-    return f"The {noun} needed more than {limit_mb} MB to read; the {noun} was skipped."
+    return f"The {noun} needed more than {limit_mb} MB to parse; the {noun} was skipped."
 
 
 def _died_message(limit_mb: int, noun: str = "feed") -> str:
     """A worker that vanished mid-job: over its address-space limit (native code aborts), or a
     crash in a C extension. We cannot tell which, so say both."""
     return (
-        f"The {noun} needed more than {limit_mb} MB to read, or crashed the reader process; "
+        f"The {noun} needed more than {limit_mb} MB to parse, or crashed the parser; "
         f"the {noun} was skipped."
     )
 
@@ -718,7 +720,7 @@ class _Job:
     body: bytes
     url: str
     content_type: str | None
-    future: concurrent.futures.Future[ParsedFeed]
+    future: concurrent.futures.Future[Any]
 
 
 class _Worker:
@@ -746,7 +748,7 @@ _START_TIMEOUT: Final = 60.0
 _MAX_START_FAILURES: Final = 3
 
 
-class ParsePool:
+class ParsePool(Generic[R]):
     """Parse feeds in worker processes: a hostile feed costs one failed feed, never the refresh.
 
     Each worker handles one job at a time. A job still running after ``timeout`` seconds has its
@@ -757,7 +759,30 @@ class ParsePool:
     ``multiprocessing.freeze_support()`` at the top of its entry point.
 
     ``job`` is the function workers run, ``parse_feed`` by default; it must be importable by name.
+    The pool is typed by what its job returns (``ParsePool[ParsedFeed]``, page extraction's
+    ``ParsePool[ExtractedPage]``).
     """
+
+    @overload
+    def __init__(
+        self: ParsePool[ParsedFeed],
+        workers: int | None = None,
+        timeout: float = 20.0,
+        memory_limit_mb: int = 1024,
+        *,
+        noun: str = "feed",
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout: float = 20.0,
+        memory_limit_mb: int = 1024,
+        *,
+        job: Callable[[bytes, str, str | None], R],
+        noun: str = "feed",
+    ) -> None: ...
 
     def __init__(
         self,
@@ -787,9 +812,9 @@ class ParsePool:
 
     def submit(
         self, body: bytes, url: str, content_type: str | None
-    ) -> concurrent.futures.Future[ParsedFeed]:
-        """Queue one document; the future resolves to a ``ParsedFeed`` or raises ``ParseError``."""
-        future: concurrent.futures.Future[ParsedFeed] = concurrent.futures.Future()
+    ) -> concurrent.futures.Future[R]:
+        """Queue one document; the future resolves to the job's result or raises ``ParseError``."""
+        future: concurrent.futures.Future[R] = concurrent.futures.Future()
         with self._lock:
             if self._closing:
                 raise RuntimeError("ParsePool.submit() after close()")
@@ -822,7 +847,7 @@ class ParsePool:
             with contextlib.suppress(OSError):
                 conn.close()
 
-    def __enter__(self) -> ParsePool:
+    def __enter__(self) -> ParsePool[R]:
         return self
 
     def __exit__(
@@ -980,7 +1005,7 @@ class ParsePool:
         if isinstance(outcome, BaseException):
             job.future.set_exception(outcome)
         else:
-            job.future.set_result(outcome)  # type: ignore[arg-type]
+            job.future.set_result(outcome)
 
     def _retire(self, worker: _Worker) -> None:
         worker.kill()

@@ -61,7 +61,7 @@ class RefreshRun:
         self,
         states: Sequence[FetchState],
         *,
-        parse_pool: ParsePool,
+        parse_pool: ParsePool[ParsedFeed],
         make_fetcher: Callable[[], Fetcher] = Fetcher,
         slots: int = DEFAULT_SLOTS,
         requests: int = DEFAULT_REQUESTS,

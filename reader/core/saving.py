@@ -55,7 +55,7 @@ def text_key(text: str) -> str:
 # ---- the network half (no library) ---------------------------------------------------------
 
 
-def fetch_page(url: str, pool: ParsePool) -> ExtractedPage:
+def fetch_page(url: str, pool: ParsePool[ExtractedPage]) -> ExtractedPage:
     """Fetch ``url`` (feed limits) and extract its article in a worker; ``GlossError`` if not."""
     from reader.core.fetch import check_url
     from reader.core.offline import fetch_and_extract, make_page_fetcher
@@ -70,7 +70,7 @@ def fetch_page(url: str, pool: ParsePool) -> ExtractedPage:
     return asyncio.run(run())
 
 
-def read_html_file(path: Path, pool: ParsePool) -> ExtractedPage:
+def read_html_file(path: Path, pool: ParsePool[ExtractedPage]) -> ExtractedPage:
     """Extract the article of a saved HTML file, in a worker with the same limits as pages."""
     data = _read_file(path)
     future = pool.submit(data, "", "text/html")
@@ -131,7 +131,7 @@ class SavingMethods:
 
         def _transaction(self) -> contextlib.AbstractContextManager[Database]: ...
 
-        def _extract_pool(self) -> ParsePool: ...
+        def _extract_pool(self) -> ParsePool[ExtractedPage]: ...
 
     def find_saved(self, *, url: str | None = None, text: str | None = None) -> ArticleId | None:
         """The article already holding this page (saved, or from a feed) or this text."""

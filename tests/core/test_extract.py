@@ -314,7 +314,7 @@ def test_a_huge_page_is_cut_not_refused() -> None:
 
 def test_extraction_job_runs_in_a_real_parse_pool() -> None:
     body = (CORPUS / "blog_wp_sourdough_notes.html").read_bytes()
-    with ParsePool(workers=1, timeout=60, job=extraction_job, noun="page") as pool:  # type: ignore[arg-type]
+    with ParsePool(workers=1, timeout=60, job=extraction_job, noun="page") as pool:
         page: Any = pool.submit(body, "https://slowafternoons.example/x", "text/html").result(60)
         failed = pool.submit(b"%PDF-1.5", "https://x.example/a.pdf", "application/pdf")
         with pytest.raises(ParseError, match="it is a PDF document"):

@@ -737,7 +737,7 @@ def test_pool_memory_limit_fails_only_the_greedy_job() -> None:
         others = [pool.submit(load("rss091.xml"), "https://e.example/f", None) for _ in range(4)]
         with pytest.raises(ParseError) as caught:
             greedy.result(timeout=60)
-        assert str(caught.value).startswith("The feed needed more than 512 MB to read")
+        assert str(caught.value).startswith("The feed needed more than 512 MB to parse")
         assert all(f.result(timeout=60).title == "Scripting News" for f in others)
         assert (
             pool.submit(load("rss091.xml"), "https://e.example/f", None).result(timeout=60).entries

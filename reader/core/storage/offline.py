@@ -272,6 +272,64 @@ def queue_articles(
     return queued
 
 
+@dataclass(frozen=True, slots=True)
+class FreshEntry:
+    """An entry a refresh just stored, as the refresh already holds it in memory."""
+
+    article_id: ArticleId
+    link: str | None
+    summary: bool  # summaries.looks_like_summary of its text, against the document's entries
+    has_images: bool
+
+
+def queue_fresh(
+    db: Database,
+    feed_id: FeedId,
+    entries: Sequence[FreshEntry],
+    now: dt.datetime,
+    *,
+    settings: OfflineSettings,
+) -> int:
+    """``queue_articles`` for a refresh: decided from the parsed entries, without reading the
+    stored texts back (a first refresh stores tens of thousands of them)."""
+    row = db.conn.execute(
+        "SELECT full_text_policy, images FROM feeds WHERE id = ?", [feed_id]
+    ).fetchone()
+    if row is None or not entries:
+        return 0
+    try:
+        policy = FullTextPolicy(row[0])
+    except ValueError:
+        policy = FullTextPolicy.AUTO
+    images_on = settings.images and bool(row[1])
+    now_db = to_db(now)
+    queued = 0
+    for entry in entries:
+        web = (entry.link or "").lower().startswith(("http://", "https://"))
+        if not web or policy is FullTextPolicy.NEVER:
+            fulltext = False
+        elif policy is FullTextPolicy.ALWAYS:
+            fulltext = True
+        else:
+            fulltext = entry.summary
+        images = images_on and (entry.has_images or fulltext)
+        if not (fulltext or images):
+            continue
+        queued += 1
+        execute(
+            db,
+            "INSERT INTO offline_work (article_id, fulltext, images, queued_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
+            "fulltext = CASE WHEN excluded.fulltext = 'pending' AND fulltext = 'none' "
+            "THEN 'pending' ELSE fulltext END, "
+            "images = CASE WHEN excluded.images = 'pending' AND images != 'failed' "
+            "THEN 'pending' ELSE images END",
+            [entry.article_id, "pending" if fulltext else "none",
+             "pending" if images else "none", now_db],
+        )  # fmt: skip
+    return queued
+
+
 def queue_feeds(
     db: Database,
     feed_ids: Sequence[FeedId] | None,
