@@ -840,6 +840,9 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
     def starred_count(self) -> int:
         return window_queries.starred_count(self._db)
 
+    def saved_unread_count(self) -> int:
+        return window_queries.saved_unread_count(self._db)
+
     def list_articles_sorted(
         self,
         flt: ArticleFilter | None,

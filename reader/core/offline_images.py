@@ -36,11 +36,11 @@ from reader.core.image_cache import (
     sniff_image,
     store_image,
 )
+from reader.core.storage.offline import CACHE_FULL
 from reader.core.trackers import tracker_reason
 
 IMAGE_ACCEPT = "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1"
 
-CACHE_FULL = "the image cache is full"
 
 _WEB_SCHEMES = ("http", "https")
 

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QToolButton
 
 from reader.core.errors import GlossError
 from reader.core.types import (
-    ArticleFilter,
     ArticleId,
     Changes,
     FeedId,
@@ -53,7 +52,6 @@ POLICY_LABELS = (
     (FullTextPolicy.ALWAYS, "A&lways"),
     (FullTextPolicy.NEVER, "&Never"),
 )
-SAVED_COUNT_PAGE = 500
 
 
 @dataclass
@@ -93,19 +91,6 @@ class OfflineJob:
         if not self.total and not self.quiet:
             return "Everything here is already available offline."
         return text + "."
-
-
-def saved_unread_count(library: Library) -> int:
-    """Saved articles have no feed, so the feed counts leave them out: count them page by page
-    (a reading library holds hundreds, not millions)."""
-    flt = ArticleFilter(saved_only=True, unread_only=True)
-    total, after = 0, None
-    while True:
-        page = library.list_articles(flt, after=after, limit=SAVED_COUNT_PAGE)
-        total += len(page.articles)
-        if page.next_cursor is None:
-            return total
-        after = page.next_cursor
 
 
 def single_web_address(text: str) -> str | None:
@@ -199,7 +184,7 @@ class OfflineActions:
     def update_saved_count(self) -> None:
         window = self._win()
         try:
-            window.feeds_model.set_saved(saved_unread_count(window.reader))
+            window.feeds_model.set_saved(window.reader.saved_unread_count())
         except GlossError:
             return  # a count is not worth an error dialog; the next change tries again
         window._update_title()

@@ -34,8 +34,8 @@ def test_feeds_tree_shows_smart_views_folders_and_counts(
         model = feeds_model_for(library)
         qtmodeltester.check(model)
     top = titles(model)
-    assert top[:5] == ["All Articles", "Unread", "Starred", "Today", "Highlighted"]
-    assert top[5:] == ["Tech", "Alpha Feed"]
+    assert top[:6] == ["All Articles", "Unread", "Starred", "Today", "Highlighted", "Saved"]
+    assert top[6:] == ["Tech", "Alpha Feed"]
     tech = model.index_for_key(f"folder:{1}")
     assert titles(model, tech) == ["Beta Feed", "Gamma Feed"]
     assert tech.data(UNREAD_ROLE) == 60

@@ -28,6 +28,10 @@ from reader.core.types import (
     WorkState,
 )
 
+CACHE_FULL = "the image cache is full"
+"""Why an image was not stored; defined here, not in offline_images, because "cache full" is the
+one skip that is retried (due_work), and this module must not pull in the network stack."""
+
 MAX_ATTEMPTS = 5
 """After this many failures Gloss stops retrying on its own (a manual "make offline" resets it)."""
 
@@ -462,7 +466,10 @@ def due_work(
         items.append(
             WorkItem(
                 stored_images=tuple((url, name) for url, name, _ in known if name),
-                skipped_images=frozenset(url for url, name, skip in known if skip and not name),
+                # "Cache full" is not the image's fault: it is asked for again once there is room.
+                skipped_images=frozenset(
+                    url for url, name, skip in known if skip and not name and skip != CACHE_FULL
+                ),
                 article_id=ArticleId(row["article_id"]),
                 title=row["title"] or "",
                 link=row["link"],

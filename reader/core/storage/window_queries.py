@@ -47,6 +47,11 @@ def starred_count(db: Database) -> int:
     return int(scalar(db, "SELECT count(*) FROM articles WHERE starred = 1") or 0)
 
 
+def saved_unread_count(db: Database) -> int:
+    """Saved articles have no feed, so the per-feed counts leave them out."""
+    return int(scalar(db, "SELECT count(*) FROM articles WHERE saved = 1 AND read = 0") or 0)
+
+
 def list_articles_sorted(
     db: Database,
     flt: ArticleFilter,

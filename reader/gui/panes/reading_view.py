@@ -23,6 +23,7 @@ Library and hands the new list back with ``set_highlights``.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,6 @@ from reader.core.types import (
     TextSource,
     WorkState,
 )
-from reader.gui.models.articles_model import format_date
 from reader.gui.resources import Theme, article_stylesheet
 from reader.gui.text_map import TextMap
 from reader.gui.widgets.highlight_menu import (
@@ -908,6 +908,12 @@ def _related_html(detail: ArticleDetail) -> str:
     )
 
 
+def _long_date(when: dt.datetime) -> str:
+    """The reading view has room for the whole date and time, in local time."""
+    local = when.astimezone()
+    return f"{local.day} {local:%b %Y} · {local:%H:%M}"
+
+
 def _article_html(detail: ArticleDetail) -> str:
     """The header (feed, title, byline, date, link) followed by the stored sanitized body."""
     article = detail.article
@@ -915,7 +921,10 @@ def _article_html(detail: ArticleDetail) -> str:
     meta: list[str] = []
     if article.author:
         meta.append(esc(article.author))
-    meta.append(esc(format_date(article.sort_at)) + f" · {article.sort_at.astimezone():%H:%M}")
+    when = article.published or article.sort_at
+    meta.append(esc(_long_date(when)))
+    if article.saved:
+        meta.append(esc(f"saved {_long_date(article.added)}"))
     if article.link:
         host = QUrl(article.link).host() or article.link
         meta.append(f"<a href='{esc(article.link, quote=True)}'>{esc(host)} ↗</a>")
