@@ -12,14 +12,12 @@ redirects by hand, two connections per host, no cookies, no Referer); images wit
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from reader.core.background import BackgroundRun
 from reader.core.errors import GlossError
 from reader.core.fetch import Fetcher
 from reader.core.offline_images import (
@@ -71,7 +69,7 @@ async def fetch_and_extract(
     return page, result.final_url
 
 
-class OfflineRun:
+class OfflineRun(BackgroundRun[ArticleWork]):
     """Iterate to receive one ``ArticleWork`` per item, in completion order."""
 
     def __init__(
@@ -85,6 +83,7 @@ class OfflineRun:
         make_fetcher: Callable[[], Fetcher] | None = None,
         make_image_fetcher_: Callable[[int], Fetcher] | None = None,
     ) -> None:
+        super().__init__(name="gloss-offline", empty=not items)
         self._items = list(items)
         self._library_path = library_path
         self._pool = extract_pool
@@ -95,72 +94,31 @@ class OfflineRun:
         self._make_image_fetcher = make_image_fetcher_ or (
             lambda cap: make_image_fetcher(max_image_bytes=cap)
         )
-        self._queue: queue.Queue[ArticleWork | BaseException | None] = queue.Queue()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run_loop, name="gloss-offline", daemon=True)
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def __iter__(self) -> Iterator[ArticleWork]:
-        if not self._items:
-            return
-        self._thread.start()
-        try:
-            while (item := self._queue.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            self.cancel()
-            self._thread.join(timeout=10)
-
-    def cancel(self) -> None:
-        loop, stop = self._loop, self._stop
-        if loop is not None and stop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(stop.set)
-
-    def _run_loop(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as e:  # surfaced to the writer thread, never swallowed
-            self._queue.put(e)
-        finally:
-            self._queue.put(None)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
+    async def _work(self) -> None:
         slots = asyncio.Semaphore(ARTICLES_AT_ONCE)
         async with (
             self._make_fetcher() as pages,
             self._make_image_fetcher(self._max_image_bytes) as images,
         ):
-            everything = asyncio.gather(*(self._one(pages, images, slots, i) for i in self._items))
-            stopper = asyncio.ensure_future(self._stop.wait())
-            waited: list[asyncio.Future[Any]] = [everything, stopper]
-            await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
-            if not everything.done():
-                everything.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await everything
-            stopper.cancel()
+            await asyncio.gather(*(self._one(pages, images, slots, i) for i in self._items))
 
     async def _one(
         self, pages: Fetcher, images: Fetcher, slots: asyncio.Semaphore, item: WorkItem
     ) -> None:
         async with slots:
             try:
-                work = await self._work(pages, images, item)
+                work = await self._article(pages, images, item)
             except Exception as e:  # a bug costs one article, not the run
                 work = ArticleWork(
                     item, None, f"Offline work failed ({type(e).__name__}: {e}).", ()
                 )
-            self._queue.put(work)
+            self._put(work)
 
-    async def _work(self, pages: Fetcher, images: Fetcher, item: WorkItem) -> ArticleWork:
+    async def _article(self, pages: Fetcher, images: Fetcher, item: WorkItem) -> ArticleWork:
         page: ExtractedPage | None = None
         error: str | None = None
         if item.fulltext and item.link:

@@ -14,13 +14,10 @@ unchanged refresh runs as many requests at once as the hosts allow.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from reader.core.background import BackgroundRun
 from reader.core.errors import GlossError, ParseError
 from reader.core.fetch import Fetcher, FetchResult
 from reader.core.parse import ParsedFeed, ParsePool
@@ -50,7 +47,7 @@ def _unchanged(state: FetchState, result: FetchResult) -> bool:
     return bool(state.body_sha256) and result.body_sha256 == state.body_sha256
 
 
-class RefreshRun:
+class RefreshRun(BackgroundRun[FeedOutcome]):
     """Iterate to receive one ``FeedOutcome`` per feed, in completion order.
 
     Closing the iterator early (or calling ``cancel``) stops outstanding fetches; outcomes
@@ -66,69 +63,21 @@ class RefreshRun:
         slots: int = DEFAULT_SLOTS,
         requests: int = DEFAULT_REQUESTS,
     ) -> None:
+        super().__init__(name="gloss-fetch", empty=not states)
         self._states = list(states)
         self._pool = parse_pool
         self._make_fetcher = make_fetcher
         self._slots = slots
         self._requests = requests
-        self._queue: queue.Queue[FeedOutcome | BaseException | None] = queue.Queue()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run_loop, name="gloss-fetch", daemon=True)
-        self._started = False
 
     def __len__(self) -> int:
         return len(self._states)
 
-    def __iter__(self) -> Iterator[FeedOutcome]:
-        if not self._states:
-            return
-        self._started = True
-        self._thread.start()
-        try:
-            while (item := self._queue.get()) is not None:  # None: the loop has finished
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            self.cancel()
-            self._thread.join(timeout=10)
-
-    def idle(self) -> bool:
-        """No finished outcome is waiting: a good moment for the writer to commit."""
-        return self._queue.empty()
-
-    def cancel(self) -> None:
-        loop, stop = self._loop, self._stop
-        if loop is not None and stop is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop finished meanwhile
-                loop.call_soon_threadsafe(stop.set)
-
-    def _run_loop(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as e:  # surfaced to the writer thread, never swallowed
-            self._queue.put(e)
-        finally:
-            self._queue.put(None)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
+    async def _work(self) -> None:
         requests = asyncio.Semaphore(self._requests)
         bodies = asyncio.Semaphore(self._slots)
         async with self._make_fetcher() as fetcher:
-            everything = asyncio.gather(
-                *(self._one(fetcher, requests, bodies, s) for s in self._states)
-            )
-            stopper = asyncio.ensure_future(self._stop.wait())
-            waited: list[asyncio.Future[Any]] = [everything, stopper]
-            await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
-            if not everything.done():
-                everything.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await everything
-            stopper.cancel()
+            await asyncio.gather(*(self._one(fetcher, requests, bodies, s) for s in self._states))
 
     async def _one(
         self,
@@ -162,12 +111,12 @@ class RefreshRun:
                 state.url, etag=state.etag, last_modified=state.last_modified
             )
         except GlossError as e:
-            self._queue.put(FeedOutcome(state, None, None, e))
+            self._put(FeedOutcome(state, None, None, e))
             return None
 
     def _report_unchanged(self, state: FetchState, result: FetchResult | None) -> None:
         if result is not None:  # None: the failure was reported by _fetch
-            self._queue.put(FeedOutcome(state, result, None, None))
+            self._put(FeedOutcome(state, result, None, None))
 
     async def _parse(self, state: FetchState, result: FetchResult) -> None:
         assert result.body is not None
@@ -175,10 +124,10 @@ class RefreshRun:
             future = self._pool.submit(result.body, result.final_url, result.content_type)
             parsed = await asyncio.wrap_future(future)
         except GlossError as e:
-            self._queue.put(FeedOutcome(state, result, None, e))
+            self._put(FeedOutcome(state, result, None, e))
             return
         except Exception as e:  # a worker bug must cost one feed, not the refresh
             error = ParseError(f"The feed could not be parsed ({type(e).__name__}: {e}).")
-            self._queue.put(FeedOutcome(state, result, None, error))
+            self._put(FeedOutcome(state, result, None, error))
             return
-        self._queue.put(FeedOutcome(state, result, parsed, None))
+        self._put(FeedOutcome(state, result, parsed, None))

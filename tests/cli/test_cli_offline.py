@@ -11,10 +11,9 @@ import pytest
 from reader.core.library import Library
 from reader.core.types import TextSource
 from tests.cli.test_cli import json_lines, run
-from tests.core.test_offline import article_page, serve_site
-from tests.core.test_saving import CAPTURE
 from tests.support.feeds import HTML_HEADERS
 from tests.support.http_server import Route, ScriptedServer
+from tests.support.pages import CAPTURE, article_page, serve_site
 
 
 def test_refresh_returns_once_full_texts_and_images_are_stored(

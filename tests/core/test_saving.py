@@ -10,33 +10,11 @@ import pytest
 from reader.core.errors import GlossError
 from reader.core.library import Library
 from reader.core.types import ArticleFilter, TextSource
-from tests.core.test_offline import article_page, serve_site, subscribe
+from tests.core.test_offline import subscribe
 from tests.support.feeds import HTML_HEADERS
 from tests.support.http_server import Route, ScriptedServer
 from tests.support.icons import png
-
-CAPTURE = """Harbour cranes return to the old port
-Coastal Courier · 4 hours ago
-
-The two cranes that stood over the old port for sixty years are coming back.The city bought them \
-from a scrapyard in the spring and restored them over the summer.Engineers say both can lift \
-again, although they will only ever carry lights and flags.
-
-Residents who campaigned for their return plan a festival for the first evening they are lit.
-
-#harbour #cityhistory
-Share
-Copy link
-No comments yet... Be the first to comment!
-
-Related Articles
-Ferry timetable changes for winter
-Island Post · 2 hours ago
-The winter timetable starts next week with fewer evening crossings.
-Lighthouse keeper's cottage opens to visitors
-Coastal Courier · 1 day ago
-The restored cottage will open on weekends from December.
-"""
+from tests.support.pages import CAPTURE, article_page, serve_site
 
 
 def test_save_url_stores_a_readable_saved_article(library_path: Path) -> None:

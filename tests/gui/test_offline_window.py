@@ -21,10 +21,11 @@ from reader.core.types import ArticleFilter, FeedId, FullTextPolicy, TextSource
 from reader.gui.dialogs.offline_settings import OfflineSettingsDialog
 from reader.gui.main_window import MainWindow
 from tests.gui.conftest import WindowFactory, wait_idle
-from tests.gui.test_saving import PARAGRAPHS, SHOTS, article_page
+from tests.gui.test_saving import SHOTS
 from tests.support.feeds import HTML_HEADERS, RSS_HEADERS, Item, rss
 from tests.support.http_server import Route, ScriptedServer
 from tests.support.icons import png
+from tests.support.pages import PARAGRAPHS, article_page
 
 
 def summary_feed(server: ScriptedServer, count: int = 3, *, changed: int | None = None) -> bytes:
