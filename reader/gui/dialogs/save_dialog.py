@@ -80,30 +80,17 @@ class _Outcome(QWidget):
             self.open_requested.emit(self._article_id)
 
 
-class SavePageDialog(QDialog):
-    """A web address or a file to keep under Saved."""
+class _SaveDialog(QDialog):
+    """What both save dialogs share: a Save button that waits while the window works, and the
+    line that reports an error or offers the article already in the library."""
 
-    save_requested = Signal(str)  # what the user typed or chose, stripped
+    save_requested = Signal(str)
     open_requested = Signal(int)  # the article already in the library
 
-    def __init__(self, initial: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Save Page")
-        self.setMinimumWidth(540)
         self.cancelled = False
         self.busy = False
-
-        intro = QLabel("The address of a web page, or an HTML, text or Markdown file:", self)
-        self.location = QLineEdit(initial, self)
-        self.location.setObjectName("saveLocation")
-        self.location.setPlaceholderText("https://… or a file")
-        self.location.textChanged.connect(self._update_buttons)
-        browse = QPushButton("&Browse…", self)
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.location, 1)
-        row.addWidget(browse)
-
         self.outcome = _Outcome(self)
         self.outcome.open_requested.connect(self.open_requested)
         self.buttons = QDialogButtonBox(self)
@@ -112,25 +99,17 @@ class SavePageDialog(QDialog):
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(row)
-        layout.addWidget(self.outcome)
-        layout.addWidget(self.buttons)
-        self._update_buttons()
-
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Save a File", "", FILE_FILTER)
-        if path:
-            self.location.setText(path)
+    def _payload(self) -> str:
+        """What Save sends; empty means there is nothing to save yet."""
+        raise NotImplementedError
 
     def _update_buttons(self) -> None:
-        self.save_button.setEnabled(bool(self.location.text().strip()) and not self.busy)
+        self.save_button.setEnabled(bool(self._payload().strip()) and not self.busy)
 
     def _save(self) -> None:
-        text = self.location.text().strip()
-        if text and not self.busy:
-            self.save_requested.emit(text)
+        payload = self._payload()
+        if payload.strip() and not self.busy:
+            self.save_requested.emit(payload)
 
     # ---- told by the window ---------------------------------------------------------------
 
@@ -140,11 +119,10 @@ class SavePageDialog(QDialog):
         self._update_buttons()
 
     def show_error(self, message: str) -> None:
-        """The save failed: say why and leave the address there to be corrected."""
+        """The save failed: say why and leave the input there to be corrected."""
         self.busy = False
         self.outcome.say(message, error=True)
         self._update_buttons()
-        self.location.setFocus()
 
     def show_duplicate(self, article_id: int, title: str) -> None:
         self.busy = False
@@ -159,11 +137,47 @@ class SavePageDialog(QDialog):
         super().reject()
 
 
-class SaveTextDialog(QDialog):
-    """A pasted or dropped text on the left; on the right, what will be stored from it."""
+class SavePageDialog(_SaveDialog):
+    """A web address or a file to keep under Saved; sends it stripped."""
 
-    save_requested = Signal(str)
-    open_requested = Signal(int)
+    def __init__(self, initial: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Save Page")
+        self.setMinimumWidth(540)
+
+        intro = QLabel("The address of a web page, or an HTML, text or Markdown file:", self)
+        self.location = QLineEdit(initial, self)
+        self.location.setObjectName("saveLocation")
+        self.location.setPlaceholderText("https://… or a file")
+        self.location.textChanged.connect(self._update_buttons)
+        browse = QPushButton("&Browse…", self)
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.location, 1)
+        row.addWidget(browse)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(row)
+        layout.addWidget(self.outcome)
+        layout.addWidget(self.buttons)
+        self._update_buttons()
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Save a File", "", FILE_FILTER)
+        if path:
+            self.location.setText(path)
+
+    def _payload(self) -> str:
+        return self.location.text().strip()
+
+    def show_error(self, message: str) -> None:
+        super().show_error(message)
+        self.location.setFocus()
+
+
+class SaveTextDialog(_SaveDialog):
+    """A pasted or dropped text on the left; on the right, what will be stored from it."""
 
     def __init__(
         self,
@@ -179,8 +193,6 @@ class SaveTextDialog(QDialog):
         self.resize(980, 620)
         self.captured_at = captured_at
         self.fallback_title = fallback_title
-        self.cancelled = False
-        self.busy = False
         self.capture: CleanCapture | None = None  # the last preview shown (tests read it)
         self._run_elsewhere = run_elsewhere
         self._generation = 0  # a preview computed for older text is dropped
@@ -201,14 +213,6 @@ class SaveTextDialog(QDialog):
         splitter.addWidget(right)
         splitter.setSizes([480, 500])
         splitter.setChildrenCollapsible(False)
-
-        self.outcome = _Outcome(self)
-        self.outcome.open_requested.connect(self.open_requested)
-        self.buttons = QDialogButtonBox(self)
-        self.save_button = self.buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._save)
-        self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
@@ -280,36 +284,8 @@ class SaveTextDialog(QDialog):
     def preview_text(self) -> str:
         return self.preview.toPlainText()
 
-    def _update_buttons(self) -> None:
-        self.save_button.setEnabled(bool(self.text().strip()) and not self.busy)
-
-    def _save(self) -> None:
-        if self.text().strip() and not self.busy:
-            self.save_requested.emit(self.text())
-
-    # ---- told by the window ---------------------------------------------------------------
-
-    def set_busy(self, message: str) -> None:
-        self.busy = True
-        self.outcome.say(message)
-        self._update_buttons()
-
-    def show_error(self, message: str) -> None:
-        self.busy = False
-        self.outcome.say(message, error=True)
-        self._update_buttons()
-
-    def show_duplicate(self, article_id: int, title: str) -> None:
-        self.busy = False
-        self.outcome.offer(article_id, title)
-        self._update_buttons()
-
-    def message(self) -> str:
-        return self.outcome.label.text()
-
-    def reject(self) -> None:
-        self.cancelled = True
-        super().reject()
+    def _payload(self) -> str:
+        return self.text()
 
 
 def _titled(parent: QWidget, title: str, body: QWidget) -> QWidget:
