@@ -85,6 +85,7 @@ class OfflineRun(BackgroundRun[ArticleWork]):
     ) -> None:
         super().__init__(name="gloss-offline", empty=not items)
         self._items = list(items)
+        self._downloads: dict[str, asyncio.Future[ImageOutcome]] = {}
         self._library_path = library_path
         self._pool = extract_pool
         self._max_image_bytes = max_image_bytes
@@ -145,7 +146,7 @@ class OfflineRun(BackgroundRun[ArticleWork]):
             return ()
         limit = asyncio.Semaphore(IMAGES_PER_ARTICLE)
 
-        async def one(ref: ImageRef) -> ImageOutcome:
+        async def download(ref: ImageRef) -> ImageOutcome:
             async with limit:
                 outcome = await download_image(
                     fetcher, ref, self._library_path, room_left=self._room_left
@@ -154,4 +155,11 @@ class OfflineRun(BackgroundRun[ArticleWork]):
                 self._room_left = max(0, self._room_left - outcome.size)
             return outcome
 
-        return tuple(await asyncio.gather(*(one(r) for r in refs.values())))
+        def shared(ref: ImageRef) -> asyncio.Future[ImageOutcome]:
+            # A site's logo or byline photo appears in every article: one request per run.
+            task = self._downloads.get(ref.url)
+            if task is None:
+                task = self._downloads[ref.url] = asyncio.ensure_future(download(ref))
+            return task
+
+        return tuple(await asyncio.gather(*(shared(r) for r in refs.values())))
