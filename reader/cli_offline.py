@@ -192,6 +192,12 @@ class OfflineCommands:
         with self.open() as library:
             steps = list(library.refetch_full_text(ArticleId(self.args.article)))
         step = steps[-1] if steps else None
+        if step is not None and not step.full_text and step.error is None:
+            self.out.write(
+                f"The page of article {step.article_id} has the same text as before; "
+                "nothing new was stored.\n"
+            )
+            return EXIT_OK
         if step is None or not step.full_text:
             reason = step.error if step is not None and step.error else "no text was found"
             raise GlossError(f"The full text could not be fetched: {reason}")

@@ -32,9 +32,10 @@ from trafilatura.utils import load_html
 
 from reader.core.content import canonical_text, plain_text, safe_url, sanitize_html
 from reader.core.errors import ExtractionError, ParseError
+from reader.core.extractor_version import extractor_version
 
 EXTRACTOR: Final = "trafilatura"
-EXTRACTOR_VERSION: Final = f"{trafilatura.__version__}+gloss1"
+EXTRACTOR_VERSION: Final = extractor_version()
 """Bump the ``gloss`` suffix whenever the configuration below changes what is extracted, so texts
 stored by an older configuration can be found and re-extracted."""
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 FULLTEXT_NOT_LONGER = "The page had no more text than the feed; the feed's text is shown."
 MAX_CACHE_MB = 1_000_000
 MAX_IMAGE_MB = 200
+REEXTRACT_PER_RUN = 25  # full texts from an older extractor, re-extracted per offline run
 
 
 class OfflineMethods:
@@ -171,8 +172,14 @@ class OfflineMethods:
         Yields one ``OfflineProgress`` per article after its results are committed. Stopping
         early (closing the generator) keeps everything already written; the rest stays queued.
         """
+        from reader.core.extractor_version import extractor_version
         from reader.core.offline import OfflineRun
 
+        if article_ids is None:
+            with self._transaction():
+                offline_store.queue_stale_extractions(
+                    self._db, extractor_version(), utcnow(), limit=REEXTRACT_PER_RUN
+                )
         items = offline_store.due_work(self._db, utcnow(), article_ids=article_ids)
         if not items:
             return
@@ -217,7 +224,10 @@ class OfflineMethods:
                 )
             feed_id = row[0]
             page = work.page
-            if page is not None:
+            if page is not None and self._same_full_text(article_id, page):
+                # Re-extracted (an extractor upgrade) to the same words: relabel, no new version.
+                offline_store.record_fulltext(self._db, article_id, now, error=None)
+            elif page is not None:
                 if len(page.text) > item.feed_text_chars or refetch:
                     html = rewrite_image_sources(page.html, mapping) if mapping else page.html
                     article_store.add_text_version(
@@ -283,6 +293,23 @@ class OfflineMethods:
             error="; ".join(errors) if errors else None,
             changes=changes if (stored_full or stored_images) else Changes(),
         )
+
+    def _same_full_text(self, article_id: ArticleId, page: ExtractedPage) -> bool:
+        from reader.core.content import text_sha256
+
+        row = self._db.conn.execute(
+            "SELECT t.id, t.source, t.text_sha256 FROM articles a "
+            "JOIN article_texts t ON t.id = a.current_text_id WHERE a.id = ?",
+            [article_id],
+        ).fetchone()
+        if row is None or row[1] != TextSource.FULLTEXT.value or row[2] != text_sha256(page.text):
+            return False
+        execute(
+            self._db,
+            "UPDATE article_texts SET extractor = ?, extractor_version = ? WHERE id = ?",
+            [page.extractor, page.extractor_version, row[0]],
+        )
+        return True
 
     def _fill_metadata(self, article_id: ArticleId, author: str | None, published: object) -> None:
         """The page may name what the feed did not: an author, a date. Never overwrites."""

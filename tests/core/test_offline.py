@@ -340,3 +340,36 @@ def test_demo_images_are_in_use_not_orphans(library_path: Path) -> None:
         assert report.orphan_images == 0
         # And the demo never goes to the network for full texts.
         assert list(library.make_available_offline()) == []
+
+
+def test_an_extractor_upgrade_re_extracts_a_few_articles_per_run(library_path: Path) -> None:
+    from reader.core.extractor_version import extractor_version
+
+    with ScriptedServer() as server:
+        serve_site(server, count=2)
+        with Library.open(library_path) as library:
+            feed_id = subscribe(library, server)
+            list(library.process_offline())
+            first, second = articles_of(library, feed_id)
+            # Both full texts were made by an older Gloss; one page has changed since.
+            library._db.conn.execute(
+                "UPDATE article_texts SET extractor_version = '1.0+gloss0' WHERE source = 'fulltext'"
+            )
+            server.routes["/trips/2"] = Route(
+                200, article_page("Trip 2", extra="<p>A new last paragraph.</p>"), HTML_HEADERS
+            )
+            steps = {s.article_id: s for s in library.process_offline()}
+            assert set(steps) == {first, second}
+            changed = library.get_article(first if "Trip 2" in steps[first].title else second)
+            same = library.get_article(second if changed.article.id == first else first)
+            assert changed.text is not None and "A new last paragraph." in changed.text.text
+            assert same.text is not None and same.text.extractor_version == extractor_version()
+            versions = library._db.conn.execute(
+                "SELECT article_id, count(*) FROM article_texts WHERE source = 'fulltext' "
+                "GROUP BY article_id"
+            ).fetchall()
+            assert dict(versions) == {changed.article.id: 2, same.article.id: 1}
+            # Up to date now: the next run asks for nothing.
+            hits = len(server.requests)
+            assert list(library.process_offline()) == []
+            assert len(server.requests) == hits

@@ -359,6 +359,28 @@ def queue_feeds(
     return ids
 
 
+def queue_stale_extractions(db: Database, version: str, now: dt.datetime, *, limit: int) -> int:
+    """Queue the newest articles showing a full text made by another extractor version.
+
+    A few per run: a re-extraction fetches the page again, and an upgrade must not turn the next
+    refresh into a crawl of the whole library.
+    """
+    ids = [
+        ArticleId(r[0])
+        for r in db.conn.execute(
+            "SELECT a.id FROM articles a JOIN article_texts t ON t.id = a.current_text_id "
+            "LEFT JOIN offline_work w ON w.article_id = a.id "
+            "WHERE t.source = 'fulltext' AND coalesce(t.extractor_version, '') != ? "
+            "AND coalesce(w.fulltext, 'none') NOT IN ('pending', 'failed') "
+            "ORDER BY a.sort_at DESC, a.id DESC LIMIT ?",
+            [version, limit],
+        )
+    ]
+    for article_id in ids:
+        queue_fulltext(db, article_id, now)
+    return len(ids)
+
+
 def queue_fulltext(db: Database, article_id: ArticleId, now: dt.datetime) -> None:
     """A user asked for the full text of this article (again): fetch and extract it now."""
     execute(
