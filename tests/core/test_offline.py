@@ -353,7 +353,8 @@ def test_an_extractor_upgrade_re_extracts_a_few_articles_per_run(library_path: P
             first, second = articles_of(library, feed_id)
             # Both full texts were made by an older Gloss; one page has changed since.
             library._db.conn.execute(
-                "UPDATE article_texts SET extractor_version = '1.0+gloss0' WHERE source = 'fulltext'"
+                "UPDATE article_texts SET extractor_version = '1.0+gloss0' "
+                "WHERE source = 'fulltext'"
             )
             server.routes["/trips/2"] = Route(
                 200, article_page("Trip 2", extra="<p>A new last paragraph.</p>"), HTML_HEADERS
