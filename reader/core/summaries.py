@@ -41,9 +41,17 @@ _TRUNCATION_RE = re.compile(
 )
 
 
+# Every pattern above contains one of these; a tail without any cannot match.
+_TAIL_HINTS = ("...", "…", "more", "read", "full", "entire", "complete", "»", "→")
+
+
 def ends_truncated(text: str) -> bool:
     """The text's last words say "there is more elsewhere"."""
-    tail = text.rstrip()[-_TAIL_CHARS:].rstrip(" \t\n\"'”’)")
+    # Only the tail is looked at (and copied): refresh asks this of every new entry.
+    tail = text[-_TAIL_CHARS * 2 :].rstrip()[-_TAIL_CHARS:].rstrip(" \t\n\"'”’)")
+    lowered = tail.lower()
+    if not any(hint in lowered for hint in _TAIL_HINTS):
+        return False  # most texts: no word of any pattern, no regex run
     return bool(_TRUNCATION_RE.search(tail))
 
 
@@ -61,8 +69,8 @@ def looks_like_summary(text: str, typical_chars: int | None = None) -> bool:
     ``text`` is the canonical text of the entry; ``typical_chars`` the feed's median length
     (``typical_length``), when known.
     """
-    length = len(text.strip())
-    if length < SHORT_CHARS:
+    length = len(text)  # canonical text has no surrounding whitespace
+    if length < SHORT_CHARS and len(text.strip()) < SHORT_CHARS:
         return True
     if ends_truncated(text):
         return True

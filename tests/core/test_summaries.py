@@ -24,6 +24,8 @@ WHOLE = ("The river was low that autumn, and the ferry ran on a shortened timeta
         "and then the ferry…",
         "and then the ferry...",
         "View the full article on the site",
+        "See the entire story",
+        "See the complete post →",
     ],
 )
 def test_truncation_marks_make_a_summary(tail: str) -> None:
