@@ -201,7 +201,7 @@ class OfflineMethods:
     def _store_offline(
         self, work: ArticleWork, done: int, total: int, *, refetch: bool
     ) -> OfflineProgress:
-        from reader.core.offline_images import rewrite_image_sources
+        from reader.core.html_images import rewrite_image_sources
 
         item = work.item
         article_id = item.article_id

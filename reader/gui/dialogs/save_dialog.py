@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.errors import GlossError
-from reader.core.textcapture import CleanCapture, clean_capture
+
+if TYPE_CHECKING:  # the cleaner (and Markdown) load when a text is first previewed, not at start
+    from reader.core.textcapture import CleanCapture
 
 PREVIEW_DELAY_MS = 300  # typing pauses this long before the preview is computed again
 LIVE_PREVIEW_CHARS = 20_000  # longer texts are cleaned off the GUI thread
@@ -245,6 +247,8 @@ class SaveTextDialog(_SaveDialog):
         captured_at = self.captured_at
 
         def clean() -> CleanCapture:
+            from reader.core.textcapture import clean_capture
+
             return clean_capture(text, captured_at=captured_at)
 
         if len(text) > LIVE_PREVIEW_CHARS and self._run_elsewhere is not None:

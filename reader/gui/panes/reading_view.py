@@ -807,7 +807,7 @@ def _alt_texts(detail: ArticleDetail) -> dict[str, str]:
     """Image URL -> alt text of the shown text's images, for drawing the ones not cached."""
     if detail.text is None or "<img" not in detail.text.html.lower():
         return {}
-    from reader.core.offline_images import image_refs  # loads only for articles with images
+    from reader.core.html_images import image_refs
 
     # keyed as loadResource sees them: QUrl's spelling, which may differ from the attribute's
     return {QUrl(ref.url).toString(): ref.alt for ref in image_refs(detail.text.html) if ref.alt}
