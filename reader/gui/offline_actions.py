@@ -93,6 +93,9 @@ class OfflineJob:
         return text + "."
 
 
+MAX_DROPPED = 10
+
+
 def single_web_address(text: str) -> str | None:
     """``text`` if it is one http(s) address and nothing else."""
     stripped = text.strip()
@@ -479,13 +482,22 @@ class OfflineActions:
     def save_mime(self, mime: QMimeData) -> bool:
         """Save what was pasted or dropped: a web address, a file, or a text."""
         urls = [u for u in mime.urls() if u.isValid()] if mime.hasUrls() else []
-        for url in urls:
+        wanted = [u for u in urls if u.isLocalFile() or u.scheme().lower() in ("http", "https")]
+        # Several dropped files or links are each saved (each in its own dialog), up to a
+        # number one can still follow on screen.
+        for url in wanted[:MAX_DROPPED]:
             if url.isLocalFile():
                 self.save_path(Path(url.toLocalFile()))
-                return True
-            if url.scheme().lower() in ("http", "https"):
+            else:
                 self.save_page(url.toString(), start=True)
-                return True
+        if len(wanted) > MAX_DROPPED:
+            self._win().statusBar().showMessage(
+                f"Saving the first {MAX_DROPPED} of {len(wanted)} dropped items; "
+                "drop the rest again afterwards.",
+                8000,
+            )
+        if wanted:
+            return True
         text = mime.text() if mime.hasText() else ""
         if not text.strip():
             return False

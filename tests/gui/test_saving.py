@@ -239,6 +239,23 @@ def test_dropped_files_and_text_are_saved(
     )
     assert "no signal at all" in window.reading_view.toPlainText()
 
+    # Several files at once: each is saved.
+    second, third = tmp_path / "second.html", tmp_path / "third.html"
+    # (Different words: a file with the same text as one already saved is that article.)
+    second.write_bytes(article_page("The second kept page", extra="<p>Second words.</p>"))
+    third.write_bytes(article_page("The third kept page", extra="<p>Third words.</p>"))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(second)), QUrl.fromLocalFile(str(third))])
+    drop(window, mime)
+
+    def saved_titles() -> set[str]:
+        page = window.reader.list_articles(ArticleFilter(saved_only=True))
+        return {a.title for a in page.articles}
+
+    qtbot.waitUntil(
+        lambda: {"The second kept page", "The third kept page"} <= saved_titles(), timeout=20_000
+    )
+
     notes = tmp_path / "field-notes.md"
     notes.write_text("# Field notes\n\nThe tide came in early on the second day.\n")
     mime = QMimeData()
@@ -263,7 +280,12 @@ def test_dropped_files_and_text_are_saved(
     text_dialog.reject()
     wait_idle(qtbot, window)
     saved = window.reader.list_articles(ArticleFilter(saved_only=True)).articles
-    assert {a.title for a in saved} == {"A page kept on disk", "Field notes"}
+    assert {a.title for a in saved} == {
+        "A page kept on disk",
+        "The second kept page",
+        "The third kept page",
+        "Field notes",
+    }
 
 
 def test_a_long_capture_is_previewed_without_freezing_the_window(
