@@ -20,6 +20,14 @@ class FetchError(GlossError):
         self.status = status
 
 
+class ResponseTooLargeError(FetchError):
+    """The body passed the size cap; asking again gets the same answer, so it is no retry case."""
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit  # the cap as shown to users, e.g. "15 MiB"
+
+
 class ParseError(GlossError):
     """A fetched document could not be read as a feed (or OPML file)."""
 

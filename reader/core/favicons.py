@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
-from reader.core.errors import FetchError, GlossError, RetryLaterError
+from reader.core.errors import FetchError, GlossError, ResponseTooLargeError, RetryLaterError
 from reader.core.fetch import Fetcher, FetchResult
 from reader.core.image_cache import ImageRejectedError, store_image
 from reader.core.types import FeedId
@@ -167,10 +167,10 @@ async def _fetch(fetcher: Fetcher, url: str) -> FetchResult | None:
 def _answered(error: FetchError) -> bool:
     """Whether the server gave a verdict, as opposed to a connection that failed or a 5xx.
 
-    ``fetch`` reports an oversized body without a status; its message is the only mark.
+    An oversized body has no status but is a verdict too.
     """
     if error.status is None:
-        return str(error).startswith("Response too large")
+        return isinstance(error, ResponseTooLargeError)
     return error.status < 500
 
 

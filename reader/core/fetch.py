@@ -29,7 +29,12 @@ import certifi
 import httpx
 
 from reader import __version__
-from reader.core.errors import FetchError, InvalidURLError, RetryLaterError
+from reader.core.errors import (
+    FetchError,
+    InvalidURLError,
+    ResponseTooLargeError,
+    RetryLaterError,
+)
 
 DEFAULT_USER_AGENT = f"Gloss/{__version__} (+offline feed reader)"
 DEFAULT_ACCEPT = (
@@ -364,10 +369,12 @@ class Fetcher:
                 raise self._too_large(url)
         return bytes(body)
 
-    def _too_large(self, url: str) -> FetchError:
-        return FetchError(
-            f"Response too large (over {_show_size(self._max_bytes)}): {url}. "
-            "Gloss stops reading feeds and pages past this size."
+    def _too_large(self, url: str) -> ResponseTooLargeError:
+        limit = _show_size(self._max_bytes)
+        return ResponseTooLargeError(
+            f"Response too large (over {limit}): {url}. "
+            "Gloss stops reading feeds and pages past this size.",
+            limit=limit,
         )
 
 

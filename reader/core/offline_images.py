@@ -19,12 +19,17 @@ outcome says whether asking again later makes sense (``error``) or not (``skippe
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.core.errors import FetchError, GlossError, InvalidURLError, RetryLaterError
+from reader.core.errors import (
+    FetchError,
+    GlossError,
+    InvalidURLError,
+    ResponseTooLargeError,
+    RetryLaterError,
+)
 from reader.core.fetch import Fetcher
 from reader.core.html_images import ImageRef, image_refs, rewrite_image_sources
 from reader.core.image_cache import (
@@ -113,15 +118,11 @@ async def download_image(
     return ImageOutcome(url, stored, len(body), None, None)
 
 
-_TOO_LARGE_RE = re.compile(r"too large \(over ([^)]*)\)", re.IGNORECASE)
-
-
 def _fetch_failure(url: str, error: FetchError) -> ImageOutcome:
     """Sort a failed fetch into "retry later" or "not worth asking again"."""
     message = str(error)
-    too_large = _TOO_LARGE_RE.search(message)
-    if too_large is not None and error.status is None:
-        return ImageOutcome(url, None, 0, f"too large (over {too_large.group(1)})", None)
+    if isinstance(error, ResponseTooLargeError):
+        return ImageOutcome(url, None, 0, f"too large (over {error.limit})", None)
     if error.status == 410:  # fetch.py words this for feeds; an image is simply gone
         return ImageOutcome(url, None, 0, "gone from its server (HTTP 410)", None)
     return ImageOutcome(url, None, 0, None, _not_downloaded(url, message))
