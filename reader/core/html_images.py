@@ -172,6 +172,12 @@ def image_refs(html: str) -> list[ImageRef]:
     return refs
 
 
+def alt_texts(html: str) -> dict[str, str]:
+    """``src`` -> alt text of every image with one, cached ones included: a cache file removed
+    by hand (or never stored) is then still shown as its description."""
+    return {tag.src: tag.alt for tag in _scan(html) if tag.src and tag.alt}
+
+
 def rewrite_image_sources(html: str, mapping: Mapping[str, str]) -> str:
     """``html`` with each ``<img src>`` found in ``mapping`` replaced by its value.
 

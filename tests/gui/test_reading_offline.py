@@ -149,6 +149,21 @@ def test_missing_images_show_their_alt_text_and_are_never_requested(
     assert view.toPlainText().count("\ufffc") == 4
 
 
+def test_a_cached_image_whose_file_is_gone_shows_its_alt_text(view: ReadingView) -> None:
+    lost = "cache:" + "c" * 64 + ".png"  # stored once, then the file was deleted by hand
+    body = f"<p>Before.</p><p><img src='https://example.org/LOST' alt='{ALT}'></p><p>After.</p>"
+    detail = detail_for(body)  # sanitized as stored, then pointed at the cache (offline run)
+    assert detail.text is not None
+    text = dataclasses.replace(
+        detail.text, html=detail.text.html.replace("https://example.org/LOST", lost)
+    )
+    view.show_article(dataclasses.replace(detail, text=text))
+    view.grab()
+    assert view.placeholder_urls == {lost}
+    image = view.loadResource(IMAGE, QUrl(lost))
+    assert isinstance(image, QImage) and image.width() > 1
+
+
 def test_placeholders_are_redrawn_in_the_new_theme_and_narrower_column(
     qtbot: QtBot, view: ReadingView, http_server: ScriptedServer
 ) -> None:

@@ -807,10 +807,10 @@ def _alt_texts(detail: ArticleDetail) -> dict[str, str]:
     """Image URL -> alt text of the shown text's images, for drawing the ones not cached."""
     if detail.text is None or "<img" not in detail.text.html.lower():
         return {}
-    from reader.core.html_images import image_refs
+    from reader.core.html_images import alt_texts
 
     # keyed as loadResource sees them: QUrl's spelling, which may differ from the attribute's
-    return {QUrl(ref.url).toString(): ref.alt for ref in image_refs(detail.text.html) if ref.alt}
+    return {QUrl(src).toString(): alt for src, alt in alt_texts(detail.text.html).items()}
 
 
 def _action(path: str, label: str) -> str:
