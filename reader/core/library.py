@@ -543,9 +543,12 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
         parsed: ParsedFeed,
         touched: Sequence[ArticleId],
         now: dt.datetime,
+        *,
+        changed: set[ArticleId],
     ) -> None:
         """Write down what the stored entries need offline, judged from the parsed document
-        (its own entries say what is typical for the feed)."""
+        (its own entries say what is typical for the feed). A summary the publisher changed
+        means the story changed: its page is extracted again (the same words only relabel)."""
         from reader.core.summaries import looks_like_summary, typical_length
 
         if not touched:
@@ -565,6 +568,7 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
                             entry.link,
                             looks_like_summary(entry.text, typical),
                             "<img" in entry.html,
+                            changed=ArticleId(article_id) in changed,
                         )
                     )
         settings = self._offline_settings or offline_store.get_settings(self._db)
@@ -640,7 +644,7 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
         # Full texts and images are fetched after the refresh (process_offline); here the
         # work is only written down, in the same transaction as the entries it is for.
         touched = (*stored.new, *stored.updated)
-        self._queue_offline(state.feed_id, parsed, touched, now)
+        self._queue_offline(state.feed_id, parsed, touched, now, changed=set(stored.updated))
         columns: dict[str, object] = {
             "title": title,
             "site_url": parsed.site_url,

@@ -3,6 +3,7 @@ texts and images fetched, then the server gone and every article still complete 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -253,7 +254,7 @@ def test_switching_to_the_feed_text_and_back_keeps_highlights(library_path: Path
             assert back.anchor != "orphan"
 
 
-def test_a_feed_update_keeps_the_full_text_shown(library_path: Path) -> None:
+def test_a_feed_update_keeps_the_full_text_and_reads_the_page_again(library_path: Path) -> None:
     with ScriptedServer() as server:
         serve_site(server, count=1)
         with Library.open(library_path) as library:
@@ -276,9 +277,28 @@ def test_a_feed_update_keeps_the_full_text_shown(library_path: Path) -> None:
             assert result.updated_articles == 1
             detail = library.get_article(article_id)
             assert detail.text is not None and detail.text.source is TextSource.FULLTEXT
+            # The story changed, so its page is read again; the same words add no version.
+            hits = server.hits("/trips/1")
+            [step] = list(library.process_offline())
+            assert server.hits("/trips/1") == hits + 1 and not step.full_text
+            # When the page changed too, its new text is shown.
+            server.routes["/trips/1"] = Route(
+                200,
+                article_page("Trip 1", extra="<p>Correction: it left at ten.</p>"),
+                HTML_HEADERS,
+            )
+            items = [dataclasses.replace(items[0], body="<p>Corrected again. Read more</p>")]
+            server.routes["/feed"] = Route(
+                200, rss("Rail Diary", items, site=server.url("/")), RSS_HEADERS
+            )
+            list(library.refresh([feed_id]))
+            [step] = list(library.process_offline())
+            assert step.full_text
+            detail = library.get_article(article_id)
+            assert detail.text is not None and "it left at ten" in detail.text.text
             library.use_text_source(article_id, TextSource.FEED)
             feed_text = library.get_article(article_id).text
-            assert feed_text is not None and "corrected teaser" in feed_text.text
+            assert feed_text is not None and "Corrected again." in feed_text.text
 
 
 def test_cache_cap_stops_storing_images(library_path: Path) -> None:

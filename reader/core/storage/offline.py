@@ -284,6 +284,7 @@ class FreshEntry:
     link: str | None
     summary: bool  # summaries.looks_like_summary of its text, against the document's entries
     has_images: bool
+    changed: bool = False  # an entry stored before whose content changed: its page may have too
 
 
 def queue_fresh(
@@ -324,12 +325,12 @@ def queue_fresh(
             db,
             "INSERT INTO offline_work (article_id, fulltext, images, queued_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
-            "fulltext = CASE WHEN excluded.fulltext = 'pending' AND fulltext = 'none' "
-            "THEN 'pending' ELSE fulltext END, "
+            "fulltext = CASE WHEN excluded.fulltext = 'pending' AND (fulltext = 'none' "
+            "OR (? AND fulltext = 'done')) THEN 'pending' ELSE fulltext END, "
             "images = CASE WHEN excluded.images = 'pending' AND images != 'failed' "
             "THEN 'pending' ELSE images END",
             [entry.article_id, "pending" if fulltext else "none",
-             "pending" if images else "none", now_db],
+             "pending" if images else "none", now_db, int(entry.changed)],
         )  # fmt: skip
     return queued
 
