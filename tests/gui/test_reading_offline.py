@@ -285,6 +285,12 @@ def test_bar_says_what_offline_work_is_missing(qtbot: QtBot, view: ReadingView) 
     assert "1 image is not downloaded yet" in view.toPlainText()
     assert "Full text could not" not in view.toPlainText()
 
+    # Reading the page again failed, but the full text stored before is what is shown.
+    view.show_article(fulltext(bar_detail(offline=offline)))
+    text = view.toPlainText()
+    assert "The page could not be read again: The server answered 503" in text
+    assert "Full text could not be fetched" not in text
+
 
 def test_bar_links_work_from_the_keyboard(qtbot: QtBot, view: ReadingView) -> None:
     view.show_article(fulltext(bar_detail()))

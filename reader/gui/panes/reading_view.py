@@ -850,7 +850,8 @@ def _source_bar_html(detail: ArticleDetail) -> str:
             parts.append(_action("refetch", "Fetch the full text again"))
             refetch_shown = True
         lines.append(" &nbsp;·&nbsp; ".join(parts))
-    status = _offline_lines(detail.offline)
+    has_full_text = TextSource.FULLTEXT in kinds
+    status = _offline_lines(detail.offline, has_full_text=has_full_text)
     failed = detail.offline is not None and detail.offline.fulltext == WorkState.FAILED
     if failed and article.link and not refetch_shown:
         status[0] += " &nbsp;·&nbsp; " + _action("refetch", "Try again now")
@@ -864,14 +865,21 @@ def _source_bar_html(detail: ArticleDetail) -> str:
     )
 
 
-def _offline_lines(offline: OfflineStatus | None) -> list[str]:
+def _offline_lines(offline: OfflineStatus | None, *, has_full_text: bool = False) -> list[str]:
     if offline is None:
         return []
     lines: list[str] = []
     again = " — Gloss will try again" if offline.fulltext_retry_at is not None else ""
     if offline.fulltext == WorkState.FAILED:
         reason = f": {_sentence(offline.fulltext_error)}" if offline.fulltext_error else ""
-        lines.append(f"Full text could not be fetched{reason}{again}")
+        # Reading the page again (the story changed, a newer extractor) failed: the full text
+        # stored earlier is still here, and the line must not suggest otherwise.
+        what = (
+            "The page could not be read again"
+            if has_full_text
+            else "Full text could not be fetched"
+        )
+        lines.append(f"{what}{reason}{again}")
     elif offline.fulltext == WorkState.PENDING:
         lines.append("The full text is not fetched yet")
     missing = offline.images_missing
