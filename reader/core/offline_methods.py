@@ -241,6 +241,7 @@ class OfflineMethods:
                         extractor_version=page.extractor_version,
                     )
                     annotation_store.reanchor_article(self._db, article_id)
+                    article_store.drop_older_versions(self._db, article_id, TextSource.FULLTEXT)
                     self._fill_metadata(article_id, page.author, page.published)
                     stored_full = True
                     offline_store.record_fulltext(self._db, article_id, now, error=None)

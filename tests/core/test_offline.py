@@ -227,6 +227,12 @@ def test_refetch_adds_a_version_and_highlights_follow(library_path: Path) -> Non
             detail = library.get_article(article_id)
             assert detail.text is not None and "reopened in spring" in detail.text.text
             [moved] = library.list_highlights(article_id)
+            # The version the highlight was made on is kept beside the new one (rule 7).
+            kept = library._db.conn.execute(
+                "SELECT count(*) FROM article_texts WHERE article_id = ? AND source = 'fulltext'",
+                [article_id],
+            ).fetchone()[0]
+            assert kept == 2
             assert moved.id == highlight.id
             assert moved.anchor in ("exact", "relocated")
             assert (
@@ -389,7 +395,8 @@ def test_an_extractor_upgrade_re_extracts_a_few_articles_per_run(library_path: P
                 "SELECT article_id, count(*) FROM article_texts WHERE source = 'fulltext' "
                 "GROUP BY article_id"
             ).fetchall()
-            assert dict(versions) == {changed.article.id: 2, same.article.id: 1}
+            # The replaced full text carried no highlight, so only the new one is kept.
+            assert dict(versions) == {changed.article.id: 1, same.article.id: 1}
             # Up to date now: the next run asks for nothing.
             hits = len(server.requests)
             assert list(library.process_offline()) == []

@@ -301,6 +301,20 @@ def drop_replaced_texts(db: Database, text_ids: Sequence[TextId]) -> None:
             )
 
 
+def drop_older_versions(db: Database, article_id: ArticleId, source: TextSource) -> int:
+    """After a new full text: earlier versions of that kind go, unless shown or pinned by a
+    highlight (rule 7). The newest version of each kind stays for switching back."""
+    cursor = db.conn.execute(
+        "DELETE FROM article_texts WHERE article_id = ? AND source = ? "
+        "AND id != (SELECT max(id) FROM article_texts WHERE article_id = ? AND source = ?) "
+        "AND id NOT IN (SELECT current_text_id FROM articles WHERE id = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM highlights h WHERE h.created_on_text_id = article_texts.id "
+        "OR h.anchored_text_id = article_texts.id)",
+        [article_id, source.value, article_id, source.value, article_id],
+    )
+    return cursor.rowcount
+
+
 # ---- reading -------------------------------------------------------------------------------
 
 
