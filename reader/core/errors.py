@@ -90,3 +90,12 @@ class RetryLaterError(FetchError):
 
 class ExtractionError(GlossError):
     """A page was fetched (or read) but no article text could be found in it."""
+
+
+class QuerySyntaxError(GlossError):
+    """A search query the user typed cannot be read; the window underlines the span named here."""
+
+    def __init__(self, message: str, *, position: int, length: int) -> None:
+        super().__init__(message)
+        self.position = position  # 0-based offset of the offending text in the query as typed
+        self.length = length  # how many characters to underline (0 at the very end of the query)
