@@ -12,7 +12,7 @@ compile the same tree. The language follows Gmail and Omnivore, which users alre
   (comma-separated to name several) and ``sort:relevance|date``.
 
 **Precedence.** ``OR`` binds tighter than the implicit AND, as in Gmail: ``a b OR c`` means
-``a AND (b OR c)``. People type ``rust python OR go`` meaning "rust, in python or go"; FTS5's own
+``a AND (b OR c)``. ``rust python OR go`` is "rust, with python or go"; FTS5's own
 precedence (AND before OR) would read it the other way, which is why `fts_match` parenthesises
 everything it writes.
 
@@ -197,7 +197,9 @@ def _closing_quote(text: str, opener: int) -> int:
 def _unknown_filter(raw_key: str, position: int) -> QuerySyntaxError:
     shown = f"'{raw_key}:'"
     close = difflib.get_close_matches(raw_key.lower(), (*_FILTER_KEYS, *_KEY_ALIASES), n=1)
-    if close:
+    if raw_key.lower() in _IS_VALUES:  # "unread:" for "is:unread"
+        message = f"Unknown filter {shown} — did you mean 'is:{raw_key.lower()}'?"
+    elif close:
         suggestion = _KEY_ALIASES.get(close[0], close[0])
         message = f"Unknown filter {shown} — did you mean '{suggestion}:'?"
     else:

@@ -276,6 +276,7 @@ def test_repeating_a_directive_the_same_way_is_fine() -> None:
         ("rust colr:yellow", "Unknown filter 'colr:' — did you mean 'color:'?", "colr:"),
         ("fed:lwn", "Unknown filter 'fed:' — did you mean 'feed:'?", "fed:"),
         ("zzz:1", "Unknown filter 'zzz:'", "zzz:"),
+        ("rust Unread:yes", "Unknown filter 'Unread:' — did you mean 'is:unread'?", "Unread:"),
         ("rust is:unred", "'is:' takes unread, read, starred or saved", "is:unred"),
         ("is:", "'is:' takes unread, read, starred or saved", "is:"),
         ("has:tags", "'has:' takes highlights or notes", "has:tags"),
