@@ -83,6 +83,13 @@ def _is_web_url(url: str) -> bool:
     return parts.scheme.lower() in _WEB_SCHEMES and bool(parts.hostname)
 
 
+def openable_link(link: str | None) -> str | None:
+    """Only http(s) links may be opened (reliability.md F10); others stay stored, not offered."""
+    if link and link.lower().startswith(("http://", "https://")):
+        return link
+    return None
+
+
 # An absolute http(s) URL in the form urljoin leaves as it is: lower-case scheme, a plain host,
 # and no empty "?" or "#" (urlunsplit would drop them). Dot segments are excluded by the caller.
 _URL_CHARS = r"[A-Za-z0-9\-._~%!$&'()*+,;=:@/]"

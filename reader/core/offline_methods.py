@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
+from reader.core.content import openable_link
 from reader.core.errors import GlossError, NotFoundError
 from reader.core.storage import annotations as annotation_store
 from reader.core.storage import articles as article_store
@@ -152,11 +153,13 @@ class OfflineMethods:
 
     def refetch_full_text(self, article_id: ArticleId) -> Iterator[OfflineProgress]:
         """Fetch and extract the article's page again (a re-extraction): a new text version is
-        added and highlights re-anchor onto it; earlier versions are kept."""
-        link = scalar(self._db, "SELECT link FROM articles WHERE id = ?", [article_id])
-        if scalar(self._db, "SELECT 1 FROM articles WHERE id = ?", [article_id]) is None:
+        added and highlights re-anchor onto it; versions a highlight needs are kept."""
+        row = self._db.conn.execute(
+            "SELECT link FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        if row is None:
             raise NotFoundError(f"There is no article with id {article_id}.")
-        if not isinstance(link, str) or not link.lower().startswith(("http://", "https://")):
+        if openable_link(row[0]) is None:
             raise GlossError("This article has no web page to fetch its full text from.")
         with self._transaction():
             offline_store.queue_fulltext(self._db, article_id, utcnow())
@@ -208,8 +211,7 @@ class OfflineMethods:
         now = utcnow()
         stored_full = False
         stored_images = [o for o in work.images if o.cache_url is not None]
-        mapping = dict(item.stored_images)
-        mapping = {url: f"cache:{name}" for url, name in mapping.items()}
+        mapping = {url: f"cache:{name}" for url, name in item.stored_images}
         mapping.update({o.url: o.cache_url for o in stored_images if o.cache_url})
         errors = [work.fulltext_error] if work.fulltext_error else []
         errors += [o.error for o in work.images if o.error]

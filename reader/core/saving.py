@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from reader.core.content import canonical_text, plain_text, strip_control_chars
+from reader.core.content import canonical_text, openable_link, plain_text, strip_control_chars
 from reader.core.errors import GlossError
 from reader.core.storage import articles as article_store
 from reader.core.storage import offline as offline_store
@@ -64,8 +64,7 @@ def fetch_page(url: str, pool: ParsePool[ExtractedPage]) -> ExtractedPage:
 
     async def run() -> ExtractedPage:
         async with make_page_fetcher() as fetcher:
-            page, _final_url = await fetch_and_extract(fetcher, pool, checked)
-        return page
+            return await fetch_and_extract(fetcher, pool, checked)
 
     return asyncio.run(run())
 
@@ -242,7 +241,7 @@ class SavingMethods:
         with self._transaction():
             main = self._insert_saved(
                 key=text_key(text),
-                link=_web_link(capture.link),
+                link=openable_link(capture.link),
                 title=title,
                 author=capture.author,
                 published=capture.published,
@@ -358,9 +357,3 @@ def _host(url: str | None) -> str | None:
 
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.") or None
-
-
-def _web_link(url: str | None) -> str | None:
-    if url and url.lower().startswith(("http://", "https://")):
-        return url
-    return None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from reader.core.content import CANON_VERSION, text_sha256
+from reader.core.content import CANON_VERSION, openable_link, text_sha256
 from reader.core.errors import NotFoundError
 from reader.core.storage import offline as offline_store
 from reader.core.storage.sql import (
@@ -46,20 +46,13 @@ _ARTICLE_COLUMNS = """
 """
 
 
-def _openable(link: str | None) -> str | None:
-    """Only http(s) links may be opened (reliability.md F10); others stay stored, not offered."""
-    if link and link.lower().startswith(("http://", "https://")):
-        return link
-    return None
-
-
 def _to_article(row: Row) -> Article:
     return Article(
         id=ArticleId(row["id"]),
         feed_id=FeedId(row["feed_id"]) if row["feed_id"] is not None else None,
         feed_title=row["feed_title"],
         title=row["title"],
-        link=_openable(row["link"]),
+        link=openable_link(row["link"]),
         author=row["author"],
         published=from_db(row["published_at"]),
         updated=from_db(row["updated_at"]),

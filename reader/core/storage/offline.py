@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from reader.core.content import openable_link
 from reader.core.storage.sql import chunks, execute, fetch_all, placeholders, scalar
 from reader.core.summaries import looks_like_summary, typical_length
 from reader.core.timeutil import from_db, to_db
@@ -193,17 +194,20 @@ def _typical_lengths(db: Database, feed_ids: Iterable[FeedId]) -> dict[FeedId, i
     return typical
 
 
-def _wants_fulltext(candidate: _Candidate, typical: int | None, *, force: bool) -> bool:
-    link = candidate.link or ""
-    if candidate.saved or not link.lower().startswith(("http://", "https://")):
+def _policy_wants_fulltext(policy: FullTextPolicy, link: str | None, summary: bool) -> bool:
+    """The feed's policy applied to one entry; ``summary`` is looks_like_summary's answer."""
+    if openable_link(link) is None or policy is FullTextPolicy.NEVER:
         return False
-    if candidate.has_fulltext and not force:
+    return policy is FullTextPolicy.ALWAYS or summary
+
+
+def _wants_fulltext(candidate: _Candidate, typical: int | None) -> bool:
+    if candidate.saved or candidate.has_fulltext:
         return False
-    if candidate.policy is FullTextPolicy.NEVER:
-        return False
-    if candidate.policy is FullTextPolicy.ALWAYS:
-        return True
-    return looks_like_summary(candidate.feed_text or "", typical)
+    summary = candidate.policy is FullTextPolicy.AUTO and looks_like_summary(
+        candidate.feed_text or "", typical
+    )
+    return _policy_wants_fulltext(candidate.policy, candidate.link, summary)
 
 
 def _next_state(old: str, wanted: bool, *, force: bool) -> str:
@@ -246,9 +250,7 @@ def queue_articles(
     now_db = to_db(now)
     queued = 0
     for c in candidates:
-        fulltext = _wants_fulltext(
-            c, typical.get(c.feed_id) if c.feed_id is not None else None, force=False
-        )
+        fulltext = _wants_fulltext(c, typical.get(c.feed_id) if c.feed_id is not None else None)
         images = settings.images and c.feed_images and (c.has_images or fulltext)
         if not (fulltext or images):
             continue
@@ -310,13 +312,7 @@ def queue_fresh(
     now_db = to_db(now)
     queued = 0
     for entry in entries:
-        web = (entry.link or "").lower().startswith(("http://", "https://"))
-        if not web or policy is FullTextPolicy.NEVER:
-            fulltext = False
-        elif policy is FullTextPolicy.ALWAYS:
-            fulltext = True
-        else:
-            fulltext = entry.summary
+        fulltext = _policy_wants_fulltext(policy, entry.link, entry.summary)
         images = images_on and (entry.has_images or fulltext)
         if not (fulltext or images):
             continue
@@ -519,21 +515,7 @@ def record_fulltext(
             [article_id],
         )
         return
-    attempts = int(
-        scalar(db, "SELECT fulltext_attempts FROM offline_work WHERE article_id = ?", [article_id])
-        or 0
-    )
-    attempts += 1
-    retry = to_db(now + retry_delay(attempts)) if attempts < MAX_ATTEMPTS else None
-    execute(
-        db,
-        "UPDATE offline_work SET fulltext = 'failed', fulltext_attempts = ?, fulltext_error = ?, "
-        "retry_at = CASE WHEN ? IS NULL THEN retry_at ELSE min(coalesce(retry_at, ?), ?) END "
-        "WHERE article_id = ?",
-        [attempts, error, retry, retry, retry, article_id],
-    )
-    if retry is None:
-        _drop_retry_if_nothing_left(db, article_id)
+    _record_failure(db, article_id, "fulltext", error, now)
 
 
 def record_images(
@@ -561,19 +543,28 @@ def record_images(
             [article_id],
         )
         return
+    message = errors[0] if len(errors) == 1 else f"{len(errors)} images failed: {errors[0]}"
+    _record_failure(db, article_id, "images", message, now)
+
+
+def _record_failure(
+    db: Database, article_id: ArticleId, kind: str, error: str, now: dt.datetime
+) -> None:
+    """One more failed attempt at ``kind`` (fulltext or images): due again after the back-off,
+    the earlier of the two retry times when both failed; after MAX_ATTEMPTS, no more."""
+    assert kind in ("fulltext", "images")
     attempts = int(
-        scalar(db, "SELECT images_attempts FROM offline_work WHERE article_id = ?", [article_id])
+        scalar(db, f"SELECT {kind}_attempts FROM offline_work WHERE article_id = ?", [article_id])
         or 0
     )
     attempts += 1
     retry = to_db(now + retry_delay(attempts)) if attempts < MAX_ATTEMPTS else None
-    message = errors[0] if len(errors) == 1 else f"{len(errors)} images failed: {errors[0]}"
     execute(
         db,
-        "UPDATE offline_work SET images = 'failed', images_attempts = ?, images_error = ?, "
+        f"UPDATE offline_work SET {kind} = 'failed', {kind}_attempts = ?, {kind}_error = ?, "
         "retry_at = CASE WHEN ? IS NULL THEN retry_at ELSE min(coalesce(retry_at, ?), ?) END "
         "WHERE article_id = ?",
-        [attempts, message, retry, retry, retry, article_id],
+        [attempts, error, retry, retry, retry, article_id],
     )
     if retry is None:
         _drop_retry_if_nothing_left(db, article_id)
