@@ -107,13 +107,7 @@ class OfflineCommands:
                 )
             if progress is not None:
                 progress.update(1)
-            report = OfflineReport(
-                articles=report.articles + 1,
-                full_texts=report.full_texts + int(step.full_text),
-                images=report.images + step.images_stored,
-                bytes=report.bytes + step.bytes_stored,
-                failed=report.failed + int(step.error is not None),
-            )
+            report = report.add(step)
             if step.error is not None:
                 failures.append(step)
         if progress is not None:

@@ -56,8 +56,8 @@ def make_page_fetcher() -> Fetcher:
 
 async def fetch_and_extract(
     fetcher: Fetcher, pool: ParsePool[ExtractedPage], url: str
-) -> tuple[ExtractedPage, str]:
-    """The article of the page at ``url`` and the URL it was found at, or ``GlossError``."""
+) -> ExtractedPage:
+    """The article of the page at ``url`` (its ``url`` is where it was found), or GlossError."""
     result = await fetcher.fetch(url)
     if result.body is None:
         raise GlossError(f"The server sent no page for {url}.")
@@ -66,7 +66,7 @@ async def fetch_and_extract(
         raise GlossError(f"{result.final_url} is not a web page (it is {media_type}).")
     future = pool.submit(result.body, result.final_url, result.content_type)
     page: ExtractedPage = await asyncio.wrap_future(future)
-    return page, result.final_url
+    return page
 
 
 class OfflineRun(BackgroundRun[ArticleWork]):
@@ -124,7 +124,7 @@ class OfflineRun(BackgroundRun[ArticleWork]):
         error: str | None = None
         if item.fulltext and item.link:
             try:
-                page, _ = await fetch_and_extract(pages, self._pool, item.link)
+                page = await fetch_and_extract(pages, self._pool, item.link)
             except GlossError as e:
                 error = str(e)
         outcomes: tuple[ImageOutcome, ...] = ()

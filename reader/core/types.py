@@ -440,11 +440,22 @@ class OfflineProgress:
 
 @dataclass(frozen=True, slots=True)
 class OfflineReport:
+    """The running total of an offline run, as the CLI and the window summarise it."""
+
     articles: int = 0
     full_texts: int = 0
     images: int = 0
     bytes: int = 0
     failed: int = 0
+
+    def add(self, step: OfflineProgress) -> OfflineReport:
+        return OfflineReport(
+            articles=self.articles + 1,
+            full_texts=self.full_texts + int(step.full_text),
+            images=self.images + step.images_stored,
+            bytes=self.bytes + step.bytes_stored,
+            failed=self.failed + int(step.error is not None),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from reader.core.types import (
     FeedId,
     FullTextPolicy,
     OfflineProgress,
+    OfflineReport,
     SaveResult,
     TextSource,
 )
@@ -64,10 +65,7 @@ class OfflineJob:
     cancelled: bool = False
     done: int = 0
     total: int = 0
-    full_texts: int = 0
-    images: int = 0
-    bytes: int = 0
-    failed: int = 0
+    report: OfflineReport = field(default_factory=OfflineReport)
 
     def label(self) -> str:
         doing = self.doing.format(n=f"{self.total:,}" if self.total else "the")
@@ -76,16 +74,16 @@ class OfflineJob:
         return f"{doing}… {self.done:,}/{self.total:,}" if self.total else f"{doing}…"
 
     def summary(self) -> str:
+        report = self.report
         stored = []
-        if self.full_texts:
-            stored.append(f"{self.full_texts:,} full text{'s' * (self.full_texts != 1)}")
-        if self.images:
-            stored.append(
-                f"{self.images:,} image{'s' * (self.images != 1)} ({human_bytes(self.bytes)})"
-            )
+        if report.full_texts:
+            stored.append(f"{report.full_texts:,} full text{'s' * (report.full_texts != 1)}")
+        if report.images:
+            plural = "s" * (report.images != 1)
+            stored.append(f"{report.images:,} image{plural} ({human_bytes(report.bytes)})")
         text = (", ".join(stored) + " stored") if stored else "Nothing new stored"
-        if self.failed:
-            text += f"; {self.failed:,} failed — will retry"
+        if report.failed:
+            text += f"; {report.failed:,} failed — will retry"
         if self.cancelled:
             return f"Stopped after {self.done:,} of {self.total:,} articles: {text}."
         if not self.total and not self.quiet:
@@ -226,21 +224,22 @@ class OfflineActions:
         menu.addAction(self._win().named_actions["make_available_offline"])
 
     def _set_full_text(self, policy: FullTextPolicy) -> None:
-        node = self._selected_node()
-        if node is None or node.feed is None:
-            return
-        feed_id = node.feed.id
-        self._win().tasks.mutate(
-            lambda lib: lib.set_feed_offline(feed_id, full_text=policy), initiator=self
-        )
+        self._set_feed_offline(full_text=policy)
 
     def _set_feed_images(self, checked: bool) -> None:
+        self._set_feed_offline(images=checked)
+
+    def _set_feed_offline(
+        self, *, full_text: FullTextPolicy | None = None, images: bool | None = None
+    ) -> None:
+        """The selected feed's full-text policy or image downloading, from its menu."""
         node = self._selected_node()
         if node is None or node.feed is None:
             return
         feed_id = node.feed.id
         self._win().tasks.mutate(
-            lambda lib: lib.set_feed_offline(feed_id, images=checked), initiator=self
+            lambda lib: lib.set_feed_offline(feed_id, full_text=full_text, images=images),
+            initiator=self,
         )
 
     def make_available_offline(self) -> None:
@@ -310,10 +309,7 @@ class OfflineActions:
 
     def _offline_step(self, job: OfflineJob, step: OfflineProgress) -> None:
         job.done, job.total = step.done, step.total
-        job.full_texts += step.full_text
-        job.images += step.images_stored
-        job.bytes += step.bytes_stored
-        job.failed += step.error is not None
+        job.report = job.report.add(step)
         self.offline_label.setText(job.label())
         self.offline_bar.setRange(0, max(1, job.total))
         self.offline_bar.setValue(job.done)
@@ -339,7 +335,7 @@ class OfflineActions:
         self._last_offline_summary = summary
         # Background work speaks only when it stored something: its failures are retried by
         # themselves, and the refresh's own message ("3 failed") must not be covered by them.
-        if not job.quiet or job.cancelled or job.full_texts or job.images:
+        if not job.quiet or job.cancelled or job.report.full_texts or job.report.images:
             self._win().statusBar().showMessage(summary, 10_000)
 
     def _offline_failed(self, job: OfflineJob, error: BaseException) -> None:
