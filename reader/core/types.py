@@ -17,6 +17,8 @@ TextId = NewType("TextId", int)
 HighlightId = NewType("HighlightId", int)
 NoteId = NewType("NoteId", int)
 TagId = NewType("TagId", int)
+SavedSearchId = NewType("SavedSearchId", int)
+RuleId = NewType("RuleId", int)
 
 
 class FeedStatus(StrEnum):
@@ -81,6 +83,7 @@ class Feed:
     favicon: str | None = None  # a cache: URL (image_cache.resolve_cache_url), once looked up
     full_text: FullTextPolicy = FullTextPolicy.AUTO
     images: bool = True  # download this feed's images for offline reading
+    keep_read_days: int | None = None  # retention: read articles older than this go; None: kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,8 @@ class ArticleFilter:
     text: str | None = None  # quick filter on title (substring, case-insensitive)
     newest_first: bool = True
     saved_only: bool = False  # the "Saved" source: pages, files and texts the user saved
+    query: str | None = None  # a search (query.py language): articles with a hit, newest first
+    older_than: ArticleCursor | None = None  # strictly older than this row ("mark older as read")
 
 
 HIGHLIGHT_COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink", "purple")
@@ -348,6 +353,8 @@ class Changes:
     tags: bool = False
     labels: bool = False  # a highlight colour was renamed
     saved: bool = False  # the Saved source gained or lost articles
+    searches: bool = False  # saved searches (smart folders) were added, renamed or removed
+    rules: bool = False  # arrival rules changed
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -360,6 +367,8 @@ class Changes:
             tags=self.tags or other.tags,
             labels=self.labels or other.labels,
             saved=self.saved or other.saved,
+            searches=self.searches or other.searches,
+            rules=self.rules or other.rules,
         )
 
     def __bool__(self) -> bool:
@@ -373,6 +382,8 @@ class Changes:
             or self.tags
             or self.labels
             or self.saved
+            or self.searches
+            or self.rules
         )
 
 
@@ -467,3 +478,97 @@ class SaveResult:
     duplicate: bool  # already in the library: nothing new was stored
     related: tuple[ArticleId, ...] = ()  # teasers from a text capture, saved separately
     changes: Changes = field(default_factory=Changes)
+
+
+# ---- search -----------------------------------------------------------------------------------
+
+
+class HitKind(StrEnum):
+    ARTICLE = "article"
+    HIGHLIGHT = "highlight"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A short excerpt around the matches; ``marks`` are (start, end) spans of matched words."""
+
+    text: str
+    marks: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    kind: HitKind
+    id: int  # the article's, the highlight's or the note's id, by kind
+    article_id: ArticleId
+    title: str  # the article's title
+    feed_title: str | None
+    snippet: Snippet
+    date: dt.datetime  # the article's date (sort_at); for highlights and notes, when written
+    read: bool
+    starred: bool
+    color: str | None = None  # highlight hits
+    offset: int | None = None  # where to scroll: a canonical-text offset in the current text
+    rank: float = 0.0  # lower is better (bm25); 0.0 when sorted by date
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    hits: tuple[SearchHit, ...]
+    more: bool  # there are more hits than the limit
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearch:
+    """A smart folder: a named search whose articles form a list like a feed's."""
+
+    id: SavedSearchId
+    name: str
+    query: str  # canonical form (query.format_query)
+    unread: int = 0  # unread articles with a hit
+
+
+# ---- arrival rules ----------------------------------------------------------------------------
+
+
+class RuleField(StrEnum):
+    ANY = "any"  # title, content, author or link
+    TITLE = "title"
+    CONTENT = "content"
+    AUTHOR = "author"
+    LINK = "link"
+
+
+class RuleKind(StrEnum):
+    WORDS = "words"  # every word, case-insensitive, whole words
+    REGEX = "regex"  # a regular expression, searched with a time limit
+
+
+class RuleAction(StrEnum):
+    READ = "read"
+    STAR = "star"
+    TAG = "tag"
+    SKIP = "skip"  # never store the article
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """What a rule says, before it is stored (or to preview it)."""
+
+    field: RuleField
+    kind: RuleKind
+    pattern: str
+    action: RuleAction
+    tag: str | None = None  # for RuleAction.TAG
+    feed_id: FeedId | None = None  # None: every feed
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: RuleId
+    spec: RuleSpec
+    enabled: bool
+    matched: int  # articles it acted on so far
+    last_error: str | None  # e.g. the regular expression ran out of time
+    feed_title: str | None = None  # for display; None for every feed

@@ -10,6 +10,7 @@ reliability.md §5.1): deleting an annotated article fails loudly instead of los
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from sqlite_utils import Database, Migrations
@@ -292,3 +293,156 @@ def _offline_reading(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS articles_saved_sort ON articles (sort_at DESC, id DESC) "
         "WHERE saved = 1"
     )
+
+
+# The search index (issue 6). Three FTS5 tables over content that is stored once, in the tables
+# the rest of Gloss reads: FTS5 keeps only its inverted index, so the library grows by that index
+# and not by a second copy of every article (the budget is +60% of the file).
+#
+# Articles are indexed through a view (title, author, feed name, current text). External-content
+# FTS5 removes a row by being told its old values, so each trigger hands over exactly what was
+# indexed: everything comes from the article row and its current text version, and a text
+# version's words never change once written (only its HTML does, when images are cached). The
+# feed name is the article's ``source_title``, which the feeds trigger keeps equal to the feed's
+# shown name, so renaming a feed re-indexes its articles through the articles trigger.
+_SEARCH_SCHEMA = """
+CREATE VIEW search_article_docs AS
+    SELECT a.id AS id, a.title AS title, a.author AS author, a.source_title AS feed,
+           t.text AS text
+    FROM articles a LEFT JOIN article_texts t ON t.id = a.current_text_id;
+
+CREATE VIRTUAL TABLE search_articles USING fts5(
+    title, author, feed, text,
+    content='search_article_docs', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE search_highlights USING fts5(
+    quote, note,
+    content='highlights', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE search_notes USING fts5(
+    body,
+    content='notes', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER search_articles_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO search_articles (rowid, title, author, feed, text)
+    VALUES (new.id, new.title, new.author, new.source_title,
+            (SELECT text FROM article_texts WHERE id = new.current_text_id));
+END;
+CREATE TRIGGER search_articles_update
+AFTER UPDATE OF title, author, source_title, current_text_id ON articles
+WHEN old.title IS NOT new.title OR old.author IS NOT new.author
+    OR old.source_title IS NOT new.source_title OR old.current_text_id IS NOT new.current_text_id
+BEGIN
+    INSERT INTO search_articles (search_articles, rowid, title, author, feed, text)
+    VALUES ('delete', old.id, old.title, old.author, old.source_title,
+            (SELECT text FROM article_texts WHERE id = old.current_text_id));
+    INSERT INTO search_articles (rowid, title, author, feed, text)
+    VALUES (new.id, new.title, new.author, new.source_title,
+            (SELECT text FROM article_texts WHERE id = new.current_text_id));
+END;
+-- BEFORE: the article's text versions go with it (ON DELETE CASCADE), and the old words are
+-- needed to take it out of the index.
+CREATE TRIGGER search_articles_delete BEFORE DELETE ON articles BEGIN
+    INSERT INTO search_articles (search_articles, rowid, title, author, feed, text)
+    VALUES ('delete', old.id, old.title, old.author, old.source_title,
+            (SELECT text FROM article_texts WHERE id = old.current_text_id));
+END;
+CREATE TRIGGER search_feed_renamed AFTER UPDATE OF title, user_title ON feeds
+WHEN coalesce(new.user_title, new.title) IS NOT NULL BEGIN
+    UPDATE articles SET source_title = coalesce(new.user_title, new.title)
+    WHERE feed_id = new.id AND source_title IS NOT coalesce(new.user_title, new.title);
+END;
+
+CREATE TRIGGER search_highlights_insert AFTER INSERT ON highlights BEGIN
+    INSERT INTO search_highlights (rowid, quote, note) VALUES (new.id, new.quote, new.note);
+END;
+CREATE TRIGGER search_highlights_update AFTER UPDATE OF quote, note ON highlights
+WHEN old.quote IS NOT new.quote OR old.note IS NOT new.note BEGIN
+    INSERT INTO search_highlights (search_highlights, rowid, quote, note)
+    VALUES ('delete', old.id, old.quote, old.note);
+    INSERT INTO search_highlights (rowid, quote, note) VALUES (new.id, new.quote, new.note);
+END;
+CREATE TRIGGER search_highlights_delete AFTER DELETE ON highlights BEGIN
+    INSERT INTO search_highlights (search_highlights, rowid, quote, note)
+    VALUES ('delete', old.id, old.quote, old.note);
+END;
+
+CREATE TRIGGER search_notes_insert AFTER INSERT ON notes BEGIN
+    INSERT INTO search_notes (rowid, body) VALUES (new.id, new.body);
+END;
+CREATE TRIGGER search_notes_update AFTER UPDATE OF body ON notes
+WHEN old.body IS NOT new.body BEGIN
+    INSERT INTO search_notes (search_notes, rowid, body) VALUES ('delete', old.id, old.body);
+    INSERT INTO search_notes (rowid, body) VALUES (new.id, new.body);
+END;
+CREATE TRIGGER search_notes_delete AFTER DELETE ON notes BEGIN
+    INSERT INTO search_notes (search_notes, rowid, body) VALUES ('delete', old.id, old.body);
+END;
+
+-- Saved searches: smart folders in the feeds pane. The query is stored in canonical form
+-- (query.format_query), so two spellings of one search are one folder.
+CREATE TABLE saved_searches (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+    query TEXT NOT NULL,
+    position INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+
+-- Rules run on every new article as it arrives, before it is stored. feed_id NULL: every feed.
+CREATE TABLE rules (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER REFERENCES feeds(id) ON DELETE CASCADE,
+    field TEXT NOT NULL CHECK (field IN ('any', 'title', 'content', 'author', 'link')),
+    kind TEXT NOT NULL CHECK (kind IN ('words', 'regex')),
+    pattern TEXT NOT NULL CHECK (length(pattern) > 0),
+    action TEXT NOT NULL CHECK (action IN ('read', 'star', 'tag', 'skip')),
+    tag TEXT,                   -- the tag to add, for action 'tag'
+    enabled INTEGER NOT NULL DEFAULT 1,
+    position INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    matched INTEGER NOT NULL DEFAULT 0,   -- articles it acted on, for the rules dialog
+    last_error TEXT,                      -- e.g. a regular expression that ran out of time
+    CHECK (action != 'tag' OR length(trim(tag)) > 0)
+);
+CREATE INDEX rules_feed ON rules (feed_id)
+"""
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements; triggers hold semicolons of their own.
+
+    ``executescript`` would do it, but it commits first, and a step must be one transaction.
+    """
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip() and not pending.strip().startswith("--"):
+        statements.append(pending.strip())
+    return statements
+
+
+@_step("0005_search_rules_retention")
+def _search_rules_retention(db: Database) -> None:
+    columns = {row[1] for row in db.execute("PRAGMA table_info(feeds)").fetchall()}
+    # Retention: keep read articles this many days (NULL: forever).
+    if "keep_read_days" not in columns:
+        db.execute("ALTER TABLE feeds ADD COLUMN keep_read_days INTEGER CHECK (keep_read_days > 0)")
+    # The indexed feed name is the article's source_title; make it the feed's shown name now.
+    db.execute(
+        "UPDATE articles SET source_title = (SELECT coalesce(f.user_title, f.title) FROM feeds f "
+        "WHERE f.id = articles.feed_id) WHERE feed_id IS NOT NULL AND (SELECT coalesce("
+        "f.user_title, f.title) FROM feeds f WHERE f.id = articles.feed_id) IS NOT NULL"
+    )
+    for statement in _statements(_SEARCH_SCHEMA):
+        db.execute(statement)
+    for table in ("search_articles", "search_highlights", "search_notes"):
+        db.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
