@@ -1,0 +1,188 @@
+"""The command line's search commands (mixed into ``reader.cli.Cli``).
+
+``gloss search QUERY`` follows the contract in DESIGN.md: with ``--json`` one object per hit with
+``kind``, ``article_id``, ``id``, ``title`` and ``snippet`` (plain text), plus ``marks`` (the
+matched spans of the snippet, ``[[start, end], …]`` in characters), ``feed``, ``date`` (ISO UTC
+with a Z), ``color`` (highlights) and ``offset`` (where the match or highlight starts in the
+article's text). A query that cannot be read is a usage error (exit 2) with a caret under the
+place; a search that finds nothing prints "No results for …" and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import unicodedata
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from reader.core.errors import NotFoundError, QuerySyntaxError
+from reader.core.timeutil import iso_z
+from reader.core.types import SavedSearch, SavedSearchId, SearchHit, Snippet
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+BOLD, RESET = "\x1b[1m", "\x1b[0m"
+PLAIN_MARKS = ("«", "»")
+
+
+def add_parsers(
+    command: Callable[[str, str], argparse.ArgumentParser],
+    json_flag: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    p = command(
+        "search",
+        'search articles, highlights and notes: words, "phrases", -word, OR, (groups), '
+        "feed: folder: tag: author: is: has: color: after: before: in: sort:",
+    )
+    p.add_argument(
+        "query",
+        nargs="+",
+        metavar="QUERY",
+        help='the search; quote it when it has an exclusion: gloss search "rust -java"',
+    )
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N (default 50)")
+    json_flag(p)
+
+    p = command("searches", "list saved searches (smart folders) with their unread counts")
+    json_flag(p)
+
+    p = command("save-search", "save a search as a smart folder")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("query", nargs="+", metavar="QUERY")
+
+    p = command("delete-search", "delete a saved search (its articles are not touched)")
+    p.add_argument("search", metavar="NAME|ID")
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "kind": hit.kind.value,
+        "article_id": hit.article_id,
+        "id": hit.id,
+        "title": hit.title,
+        "snippet": hit.snippet.text,
+        "marks": [list(span) for span in hit.snippet.marks],
+        "feed": hit.feed_title,
+        "date": iso_z(hit.date),
+        "read": hit.read,
+        "starred": hit.starred,
+        "color": hit.color,
+        "offset": hit.offset,
+    }
+
+
+def saved_search_json(saved: SavedSearch) -> dict[str, Any]:
+    return {"id": saved.id, "name": saved.name, "query": saved.query, "unread": saved.unread}
+
+
+def marked(snippet: Snippet, *, bold: bool) -> str:
+    """The snippet with its matches shown: bold on a terminal, «in guillemets» elsewhere."""
+    opener, closer = (BOLD, RESET) if bold else PLAIN_MARKS
+    parts: list[str] = []
+    at = 0
+    for start, end in snippet.marks:
+        parts.append(snippet.text[at:start])
+        parts.append(opener + snippet.text[start:end] + closer)
+        at = end
+    parts.append(snippet.text[at:])
+    return "".join(parts)
+
+
+def caret_line(query: str, position: int, length: int) -> str:
+    """Spaces up to ``position`` (wide characters count twice) and carets under the span."""
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    under = query[position : position + max(length, 1)]
+    return " " * width(query[:position]) + "^" * max(1, width(under))
+
+
+class SearchCommands:
+    args: argparse.Namespace
+    out: TextIO
+    err: TextIO
+
+    if TYPE_CHECKING:
+
+        def open(self) -> Any: ...
+
+    def _syntax_error(self, query: str, error: QuerySyntaxError) -> int:
+        self.err.write(f"gloss {self.args.command}: {error}\n")
+        self.err.write(f"  {query}\n  {caret_line(query, error.position, error.length)}\n")
+        return EXIT_USAGE
+
+    def cmd_search(self) -> int:
+        query = " ".join(self.args.query)
+        if self.args.limit < 1:
+            self.err.write("gloss search: --limit must be at least 1\n")
+            return EXIT_USAGE
+        if not query.strip():
+            self.err.write("gloss search: type a word, a phrase or a filter to search for\n")
+            return EXIT_USAGE
+        with self.open() as library:
+            try:
+                results = library.search(query, limit=self.args.limit)
+            except QuerySyntaxError as e:
+                return self._syntax_error(query, e)
+        if self.args.json:
+            for hit in results.hits:
+                self.out.write(_dumps(hit_json(hit)))
+            return EXIT_OK
+        if not results.hits:
+            self.out.write(f"No results for {query}\n")
+            return EXIT_OK
+        bold = self.out.isatty()
+        for hit in results.hits:
+            kind = hit.kind.value + (f" ({hit.color})" if hit.color else "")
+            feed = f"  — {hit.feed_title}" if hit.feed_title else ""
+            self.out.write(f"{kind:<18} {hit.article_id:>7}  {hit.title}{feed}\n")
+            if hit.snippet.text:
+                self.out.write(f"{'':<18} {'':>7}  {marked(hit.snippet, bold=bold)}\n")
+        if results.more:
+            self.out.write(
+                f"… more than {self.args.limit} results; narrow the search or use --limit\n"
+            )
+        return EXIT_OK
+
+    def cmd_searches(self) -> int:
+        with self.open() as library:
+            found: list[SavedSearch] = library.list_saved_searches()
+        if self.args.json:
+            for saved in found:
+                self.out.write(_dumps(saved_search_json(saved)))
+            return EXIT_OK
+        if not found:
+            self.out.write("No saved searches. Save one with: gloss save-search NAME QUERY\n")
+            return EXIT_OK
+        width = max(len(str(s.id)) for s in found)
+        for saved in found:
+            self.out.write(f"{saved.id:>{width}}  {saved.unread:>5} unread  {saved.name}: ")
+            self.out.write(f"{saved.query}\n")
+        return EXIT_OK
+
+    def cmd_save_search(self) -> int:
+        query = " ".join(self.args.query)
+        with self.open() as library:
+            try:
+                saved, _changes = library.create_saved_search(self.args.name, query)
+            except QuerySyntaxError as e:
+                return self._syntax_error(query, e)
+        self.out.write(f"Saved search {saved.id}: {saved.name} ({saved.query})\n")
+        return EXIT_OK
+
+    def cmd_delete_search(self) -> int:
+        with self.open() as library:
+            saved = library.find_saved_search(self.args.search)
+            if saved is None and self.args.search.isdigit():
+                saved = library.get_saved_search(SavedSearchId(int(self.args.search)))
+            if saved is None:
+                raise NotFoundError(f"There is no saved search named “{self.args.search}”.")
+            library.delete_saved_search(saved.id)
+        self.out.write(f"Deleted saved search {saved.id}: {saved.name}\n")
+        return EXIT_OK
+
+
+def _dumps(obj: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False) + "\n"

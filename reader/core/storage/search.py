@@ -1,0 +1,645 @@
+"""Search: a parsed `Query` compiled to SQL over the FTS5 index, and saved searches.
+
+SQL only; the language itself lives in ``reader.core.query``. Three kinds of hits come from three
+FTS5 tables: articles (title, author, feed name, current text), live highlights (quote, note) and
+live notes (body). Each kind is ranked and limited in SQLite (``ORDER BY rank LIMIT n+1``), so a
+word found in every article costs one ranking pass and no Python work per match; only the hits
+shown get snippets, in a second statement.
+
+**What filters mean.** Filters describe the article a hit belongs to, with two exceptions for
+highlight and note hits, which describe the annotation itself:
+
+- ``after:``/``before:`` compare the article's date (``sort_at``) for article hits, and the date a
+  highlight or note was written for highlight and note hits;
+- ``color:`` is "the article has a live highlight of that colour" for article and note hits, and
+  the highlight's own colour for highlight hits;
+- ``tag:`` is "the article or one of its live highlights carries the tag" for article and note
+  hits; for a highlight hit, the highlight's own tags or its article's.
+
+Names compare case-insensitively (ASCII letters; SQLite's ``LIKE``): ``feed:NAME`` matches a feed
+whose shown name (the user's title, else the feed's) starts with NAME or has a word starting with
+it (``feed:news`` finds "Hacker News"); a removed feed's kept articles match by the name they were
+stored under. ``folder:NAME`` is the folder of that exact name and its subfolders. ``author:NAME``
+is a substring of the author. ``has:notes`` counts article notes and highlight notes.
+
+**Without words** (only filters), a search lists articles, newest first, as a smart folder does;
+``in:highlights`` or ``in:notes`` lists those instead (``color:yellow in:highlights``).
+
+**Ranking.** bm25 with the title weighted (`ARTICLE_WEIGHTS`); hits of the three kinds are merged
+by their bm25 score. ``sort:date``, and any query without words, is newest first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from reader.core.query import (
+    SCOPES,
+    And,
+    Filter,
+    Node,
+    Not,
+    Or,
+    Query,
+    Term,
+    fts_match,
+    is_pure_text,
+    split_root,
+)
+from reader.core.storage.sql import Row, fetch_all, fetch_one, placeholders, scalar
+from reader.core.timeutil import from_db_required
+from reader.core.types import (
+    ArticleId,
+    HitKind,
+    SavedSearch,
+    SavedSearchId,
+    SearchHit,
+    SearchResults,
+    Snippet,
+)
+
+# bm25 weights of search_articles' columns: title, author, feed, text.
+ARTICLE_WEIGHTS = (10.0, 2.0, 2.0, 1.0)
+SNIPPET_TOKENS = 30  # FTS5 caps a snippet at 64 tokens
+ELLIPSIS = "…"
+RANK_WINDOW = 2000  # rank the newest this many matches of each kind…
+RANK_TITLES = 1000  # …and this many more articles with the words in the title
+# Noncharacters (never in interchange text) bracket matches in FTS5's snippet() and highlight().
+MARK_OPEN = "\ufdd0"
+MARK_CLOSE = "\ufdd1"
+FTS_TABLES = ("search_articles", "search_highlights", "search_notes")
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    hit: HitKind
+    scope: str  # the name in query.scope
+    table: str  # the FTS5 table
+    id_column: str  # the row the FTS table indexes, under its alias
+    date_column: str  # what after:/before: and sort:date compare
+
+
+_ARTICLES = _Kind(HitKind.ARTICLE, "articles", "search_articles", "a.id", "a.sort_at")
+_HIGHLIGHTS = _Kind(HitKind.HIGHLIGHT, "highlights", "search_highlights", "h.id", "h.created_at")
+_NOTES = _Kind(HitKind.NOTE, "notes", "search_notes", "n.id", "n.created_at")
+_KINDS = (_ARTICLES, _HIGHLIGHTS, _NOTES)
+
+SQL = tuple[str, list[object]]
+
+
+# ---- compiling conditions -------------------------------------------------------------------
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _name_starts(expression: str, value: str) -> SQL:
+    """``expression`` starts with ``value`` or has a word that does (case-insensitive)."""
+    escaped = _like_escape(value)
+    return (
+        f"({expression} LIKE ? ESCAPE '\\' OR {expression} LIKE ? ESCAPE '\\')",
+        [f"{escaped}%", f"% {escaped}%"],
+    )
+
+
+def _day_start(value: str) -> str:
+    return f"{value}T00:00:00Z"  # query.py normalises dates to YYYY-MM-DD
+
+
+# Article-level filters are sets of article ids, computed once per statement (not correlated
+# subqueries run per candidate row): a common word has tens of thousands of candidates. The "+"
+# keeps SQLite from driving the query from a set that can hold every annotated article.
+_LIVE_HIGHLIGHTS = "SELECT hx.article_id FROM highlights hx WHERE hx.deleted_at IS NULL"
+_TAGGED = (
+    "SELECT atx.article_id FROM article_tags atx JOIN tags tx ON tx.id = atx.tag_id "
+    "WHERE tx.name = ? UNION ALL SELECT hx.article_id FROM highlights hx "
+    "JOIN highlight_tags htx ON htx.highlight_id = hx.id JOIN tags tx ON tx.id = htx.tag_id "
+    "WHERE hx.deleted_at IS NULL AND tx.name = ?"
+)
+
+
+def _filter_sql(node: Filter, kind: _Kind) -> SQL:
+    key, value = node.key, node.value
+    if key == "feed":
+        shown, shown_params = _name_starts("coalesce(fx.user_title, fx.title, '')", value)
+        kept, kept_params = _name_starts("coalesce(ax.source_title, '')", value)
+        return (
+            "a.id IN (SELECT ax.id FROM articles ax WHERE ax.feed_id IN "
+            f"(SELECT fx.id FROM feeds fx WHERE {shown}) UNION ALL SELECT ax.id FROM articles ax "
+            f"WHERE ax.feed_id IS NULL AND {kept})",
+            [*shown_params, *kept_params],
+        )
+    if key == "folder":
+        return (
+            "a.id IN (SELECT ax.id FROM articles ax WHERE ax.feed_id IN (SELECT fx.id FROM feeds "
+            "fx WHERE fx.folder_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM folders "
+            "WHERE name = ? COLLATE NOCASE UNION SELECT folders.id FROM folders "
+            "JOIN sub ON folders.parent_id = sub.id) SELECT id FROM sub)))",
+            [value],
+        )
+    if key == "tag":
+        if kind is _HIGHLIGHTS:
+            return (
+                "(a.id IN (SELECT atx.article_id FROM article_tags atx JOIN tags tx "
+                "ON tx.id = atx.tag_id WHERE tx.name = ?) OR h.id IN (SELECT htx.highlight_id "
+                "FROM highlight_tags htx JOIN tags tx ON tx.id = htx.tag_id WHERE tx.name = ?))",
+                [value, value],
+            )
+        return f"+a.id IN ({_TAGGED})", [value, value]
+    if key == "author":
+        return "coalesce(a.author, '') LIKE ? ESCAPE '\\'", [f"%{_like_escape(value)}%"]
+    if key == "is":
+        column = {"unread": "a.read = 0", "read": "a.read = 1"}.get(value)
+        return column or {"starred": "a.starred = 1", "saved": "a.saved = 1"}[value], []
+    if key == "has":
+        if value == "highlights":
+            return f"+a.id IN ({_LIVE_HIGHLIGHTS})", []
+        return (
+            "+a.id IN (SELECT nx.article_id FROM notes nx WHERE nx.deleted_at IS NULL "
+            f"UNION ALL {_LIVE_HIGHLIGHTS} AND length(trim(coalesce(hx.note, ''))) > 0)",
+            [],
+        )
+    if key == "color":
+        if kind is _HIGHLIGHTS:
+            return "h.color = ?", [value]
+        return f"+a.id IN ({_LIVE_HIGHLIGHTS} AND hx.color = ?)", [value]
+    if key == "after":
+        return f"{kind.date_column} >= ?", [_day_start(value)]
+    if key == "before":
+        return f"{kind.date_column} < ?", [_day_start(value)]
+    raise ValueError(f"unknown filter {key!r}")  # query.py lets no other key through
+
+
+def _text_sql(node: Node, kind: _Kind) -> SQL:
+    match = fts_match(node)
+    assert match is not None
+    return f"{kind.id_column} IN (SELECT rowid FROM {kind.table} WHERE {kind.table} MATCH ?)", [
+        match
+    ]
+
+
+def _node_sql(node: Node, kind: _Kind) -> SQL:
+    """A condition on the row of ``kind`` (and its article ``a``) that holds where ``node`` does."""
+    if isinstance(node, Term) or (not isinstance(node, Filter) and is_pure_text(node)):
+        return _text_sql(node, kind)
+    if isinstance(node, Filter):
+        return _filter_sql(node, kind)
+    if isinstance(node, Not):
+        inner, inner_params = _node_sql(node.item, kind)
+        # NULL (an article without a feed, say) reads as "does not match", so NOT reads as "does".
+        return f"NOT ifnull(({inner}), 0)", inner_params
+    joiner = " AND " if isinstance(node, And) else " OR "
+    parts: list[str] = []
+    params: list[object] = []
+    for item in node.items:
+        sql, item_params = _node_sql(item, kind)
+        parts.append(f"({sql})")
+        params.extend(item_params)
+    return "(" + joiner.join(parts) + ")", params
+
+
+def _conditions(rest: Sequence[Node], kind: _Kind) -> SQL:
+    parts: list[str] = []
+    params: list[object] = []
+    for node in rest:
+        sql, node_params = _node_sql(node, kind)
+        parts.append(f"({sql})")
+        params.extend(node_params)
+    return " AND ".join(parts), params
+
+
+def _has_text(node: Node | None) -> bool:
+    if isinstance(node, Term):
+        return True
+    if isinstance(node, Not):
+        return _has_text(node.item)
+    if isinstance(node, And | Or):
+        return any(_has_text(item) for item in node.items)
+    return False
+
+
+def effective_scope(query: Query) -> frozenset[str]:
+    """The kinds a query looks at: without words and without ``in:``, only articles (filters
+    alone describe articles, as a smart folder lists them); otherwise its ``in:`` scope."""
+    if query.scope == SCOPES and not _has_text(query.root):
+        return frozenset({"articles"})
+    return query.scope
+
+
+def article_condition(query: Query) -> SQL:
+    """SQL on articles ``a`` for "the article has a hit": itself, a live highlight or a live
+    note, as the query's scope allows. Smart folders list articles with it (ArticleFilter.query)."""
+    match, rest = split_root(query.root)
+    scope = effective_scope(query)
+    parts: list[str] = []
+    params: list[object] = []
+    for kind in _KINDS:
+        if kind.scope not in scope:
+            continue
+        where: list[str] = []
+        kind_params: list[object] = []
+        if match is not None:
+            sql, text_params = _text_sql_from_match(match, kind)
+            where.append(sql)
+            kind_params.extend(text_params)
+        rest_sql, rest_params = _conditions(rest, kind)
+        if rest_sql:
+            where.append(rest_sql)
+            kind_params.extend(rest_params)
+        if kind is _ARTICLES:
+            parts.append("(" + (" AND ".join(where) or "1") + ")")
+        else:
+            # Its own articles ``a`` inside: the set is computed once, not per outer row.
+            where = [*_LIVE[kind.hit], *where]
+            row = "h" if kind is _HIGHLIGHTS else "n"
+            parts.append(
+                f"a.id IN (SELECT {row}.article_id FROM {_SOURCES[kind.hit]} "
+                f"WHERE {' AND '.join(where)})"
+            )
+        params.extend(kind_params)
+    if not parts:
+        return "0", []
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def _text_sql_from_match(match: str, kind: _Kind) -> SQL:
+    return (
+        f"{kind.id_column} IN (SELECT rowid FROM {kind.table} WHERE {kind.table} MATCH ?)",
+        [match],
+    )
+
+
+# ---- snippets ----------------------------------------------------------------------------
+
+
+def snippet_from_marked(marked: str | None) -> Snippet:
+    """FTS5 output with `MARK_OPEN`/`MARK_CLOSE` around matches → one line with mark spans."""
+    text: list[str] = []
+    marks: list[tuple[int, int]] = []
+    length = 0
+    start: int | None = None
+    pending_space = False
+    for ch in marked or "":
+        if ch == MARK_OPEN:
+            if pending_space and length:
+                text.append(" ")
+                length += 1
+            pending_space = False
+            start = length
+        elif ch == MARK_CLOSE:
+            if start is not None and length > start:
+                marks.append((start, length))
+            start = None
+        elif ch.isspace():
+            pending_space = True
+        else:
+            if pending_space and length:
+                text.append(" ")
+                length += 1
+            pending_space = False
+            text.append(ch)
+            length += 1
+    return Snippet("".join(text), tuple(marks))
+
+
+def plain_snippet(text: str | None, words: int = SNIPPET_TOKENS) -> Snippet:
+    """The first ``words`` words of ``text`` on one line, with an ellipsis where it was cut."""
+    head = (text or "")[: words * 24]
+    parts = _WHITESPACE.split(head.strip())
+    cut = len(parts) > words or len(head) < len(text or "")
+    parts = parts[:words]
+    joined = " ".join(p for p in parts if p)
+    return Snippet(joined + ELLIPSIS if cut and joined else joined)
+
+
+def _join_snippets(first: Snippet, second: Snippet, separator: str = " — ") -> Snippet:
+    if not first.text:
+        return second
+    shift = len(first.text) + len(separator)
+    return Snippet(
+        first.text + separator + second.text,
+        first.marks + tuple((s + shift, e + shift) for s, e in second.marks),
+    )
+
+
+# ---- running a search --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    kind: _Kind
+    id: int
+    rank: float
+    date: str | None  # known when sorting by date; else read with the details
+
+
+def _fts_join(kind: _Kind) -> str:
+    if kind is _ARTICLES:
+        return "search_articles CROSS JOIN articles a ON a.id = search_articles.rowid"
+    if kind is _HIGHLIGHTS:
+        return (
+            "search_highlights CROSS JOIN highlights h ON h.id = search_highlights.rowid "
+            "CROSS JOIN articles a ON a.id = h.article_id"
+        )
+    return (
+        "search_notes CROSS JOIN notes n ON n.id = search_notes.rowid "
+        "CROSS JOIN articles a ON a.id = n.article_id"
+    )
+
+
+_SOURCES = {
+    HitKind.ARTICLE: "articles a",
+    HitKind.HIGHLIGHT: "highlights h CROSS JOIN articles a ON a.id = h.article_id",
+    HitKind.NOTE: "notes n CROSS JOIN articles a ON a.id = n.article_id",
+}
+_LIVE = {
+    HitKind.ARTICLE: [],
+    HitKind.HIGHLIGHT: ["h.deleted_at IS NULL"],
+    HitKind.NOTE: ["n.deleted_at IS NULL"],
+}
+
+
+def _rank(
+    db: Database,
+    kind: _Kind,
+    match: str,
+    live: list[str],
+    rest_sql: str,
+    rest_params: list[object],
+    n: int,
+) -> list[_Ranked]:
+    """The ``n`` best rows of ``kind`` by bm25; the MATCH drives, rows are joined by rowid.
+
+    bm25 costs a few microseconds a row, so ranking every article holding a common word (50,000
+    of them) would take 150 ms. Hits are ranked among the newest `RANK_WINDOW` matches of their
+    kind (filters applied), plus, for articles, the newest `RANK_TITLES` with the words in the
+    title. Below that many matches every match is ranked; above, the words are so common that
+    bm25 gives them little weight anyway, and newer is the better guess.
+    """
+    where = [f"{kind.table} MATCH ?", *live]
+    params: list[object] = [match]
+    if rest_sql:
+        where.append(rest_sql)
+        params.extend(rest_params)
+    plain = kind is _ARTICLES and not rest_sql
+    source = kind.table if plain else _fts_join(kind)
+    row_id = f"{kind.table}.rowid"
+    if kind is _ARTICLES:
+        score = f"bm25(search_articles, {', '.join(map(str, ARTICLE_WEIGHTS))})"
+    else:
+        score = f"bm25({kind.table})"
+    condition = " AND ".join(where)
+    # The MATCH drives (newest first, as FTS5 stores rowids); each match joins its row by rowid.
+    sql = (
+        f"SELECT id, score FROM (SELECT {row_id} AS id, {score} AS score FROM {source} "
+        f"WHERE {condition} ORDER BY {row_id} DESC LIMIT ?)"
+    )
+    all_params = [*params, RANK_WINDOW]
+    if kind is _ARTICLES:
+        # "+" keeps SQLite from handing the IN list to FTS5, which would run the MATCH per id.
+        sql += (
+            f" UNION SELECT {row_id}, {score} FROM {source} WHERE {condition} "
+            f"AND +{row_id} IN (SELECT rowid FROM search_articles WHERE search_articles MATCH ? "
+            "ORDER BY rowid DESC LIMIT ?)"
+        )
+        all_params += [*params, f"{{title}} : ({match})", RANK_TITLES]
+    sql += " ORDER BY score LIMIT ?"
+    all_params.append(n)
+    return [_Ranked(kind, row[0], row[1], None) for row in db.conn.execute(sql, all_params)]
+
+
+def _ranked_rows(
+    db: Database, kind: _Kind, match: str | None, rest: Sequence[Node], *, by_date: bool, n: int
+) -> list[_Ranked]:
+    """The best ``n`` ids of one kind: by bm25 (or newest first), filters applied in SQL."""
+    rest_sql, rest_params = _conditions(rest, kind)
+    where: list[str] = list(_LIVE[kind.hit])
+    params: list[object] = []
+    if match is not None and not by_date:
+        return _rank(db, kind, match, where, rest_sql, rest_params, n)
+    if match is not None:
+        text_sql, text_params = _text_sql_from_match(match, kind)
+        where.append(text_sql)
+        params.extend(text_params)
+    if rest_sql:
+        where.append(rest_sql)
+        params.extend(rest_params)
+    sql = (
+        f"SELECT {kind.id_column}, {kind.date_column} FROM {_SOURCES[kind.hit]}"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + f" ORDER BY {kind.date_column} DESC, {kind.id_column} DESC LIMIT ?"
+    )
+    params.append(n)
+    return [_Ranked(kind, row[0], 0.0, row[1]) for row in db.conn.execute(sql, params)]
+
+
+_MARKS = f"'{MARK_OPEN}', '{MARK_CLOSE}'"
+_FEED_TITLE = (
+    "(SELECT coalesce(f.user_title, f.title, a.source_title) FROM feeds f WHERE f.id = a.feed_id)"
+)
+_COMMON = f"a.id AS article_id, a.title, coalesce({_FEED_TITLE}, a.source_title) AS feed_title, "
+_COMMON += "a.read, a.starred"
+
+
+def _details(db: Database, kind: _Kind, ids: list[int], match: str | None) -> dict[int, Row]:
+    """Titles, snippets and offsets for the hits shown (a handful: the limit)."""
+    if not ids:
+        return {}
+    marks = f"'{ELLIPSIS}', {SNIPPET_TOKENS}"
+    if kind is _ARTICLES:
+        if match is not None:
+            columns = (
+                f"a.id AS id, {_COMMON}, "
+                f"snippet(search_articles, 3, {_MARKS}, {marks}) AS marked, "
+                f"instr(highlight(search_articles, 3, {_MARKS}), '{MARK_OPEN}') - 1 AS offset"
+            )
+        else:
+            columns = (
+                f"a.id AS id, {_COMMON}, NULL AS marked, NULL AS offset, "
+                "(SELECT substr(t.text, 1, 800) FROM article_texts t "
+                "WHERE t.id = a.current_text_id) AS plain"
+            )
+    elif kind is _HIGHLIGHTS:
+        columns = (
+            f"h.id AS id, {_COMMON}, h.color, coalesce(h.anchor_start, h.start) AS offset, "
+            "substr(h.quote, 1, 800) AS plain, substr(h.note, 1, 800) AS plain_note"
+        )
+        if match is not None:
+            columns += (
+                f", snippet(search_highlights, 0, {_MARKS}, {marks}) AS marked, "
+                f"snippet(search_highlights, 1, {_MARKS}, {marks}) AS marked_note"
+            )
+    else:
+        columns = f"n.id AS id, {_COMMON}, NULL AS offset, substr(n.body, 1, 800) AS plain"
+        if match is not None:
+            columns += f", snippet(search_notes, 0, {_MARKS}, {marks}) AS marked"
+    columns += f", {kind.date_column} AS date"
+    id_list = placeholders(len(ids))
+    if match is not None:
+        sql = (
+            f"SELECT {columns} FROM {_fts_join(kind)} WHERE {kind.table} MATCH ? "
+            f"AND {kind.table}.rowid IN ({id_list})"
+        )
+        params: list[object] = [match, *ids]
+    else:
+        sql = f"SELECT {columns} FROM {_SOURCES[kind.hit]} WHERE {kind.id_column} IN ({id_list})"
+        params = list(ids)
+    return {row["id"]: row for row in fetch_all(db, sql, params)}
+
+
+def _snippet(kind: _Kind, row: Row) -> Snippet:
+    marked = row.get("marked")
+    if kind is _HIGHLIGHTS:
+        quote = snippet_from_marked(marked) if marked is not None else plain_snippet(row["plain"])
+        note_marked = row.get("marked_note")
+        if note_marked:
+            note = snippet_from_marked(note_marked)
+            if note.marks and not quote.marks:
+                return _join_snippets(quote, note)
+        return quote
+    if marked is not None:
+        return snippet_from_marked(marked)
+    return plain_snippet(row.get("plain"))
+
+
+def _hit(kind: _Kind, ranked: _Ranked, row: Row) -> SearchHit:
+    offset = row.get("offset")
+    return SearchHit(
+        kind=kind.hit,
+        id=ranked.id,
+        article_id=ArticleId(row["article_id"]),
+        title=row["title"] or "",
+        feed_title=row["feed_title"],
+        snippet=_snippet(kind, row),
+        date=from_db_required(ranked.date or row["date"]),
+        read=bool(row["read"]),
+        starred=bool(row["starred"]),
+        color=row.get("color"),
+        offset=offset if isinstance(offset, int) and offset >= 0 else None,
+        rank=ranked.rank,
+    )
+
+
+def search(db: Database, query: Query, limit: int) -> SearchResults:
+    """The best ``limit`` hits of ``query``, articles, highlights and notes merged."""
+    match, rest = split_root(query.root)
+    by_date = match is None or query.sort == "date"
+    ranked: list[_Ranked] = []
+    scope = effective_scope(query)
+    for kind in _KINDS:
+        if kind.scope in scope:
+            ranked.extend(_ranked_rows(db, kind, match, rest, by_date=by_date, n=limit + 1))
+    if by_date:
+        ranked.sort(key=lambda r: (r.date, r.kind.hit != HitKind.ARTICLE, r.id), reverse=True)
+    else:
+        ranked.sort(key=lambda r: r.rank)
+    shown = ranked[:limit]
+    hits: list[SearchHit] = []
+    for kind in _KINDS:
+        ids = [r.id for r in shown if r.kind is kind]
+        rows = _details(db, kind, ids, match)
+        for r in shown:
+            if r.kind is kind and r.id in rows:
+                hits.append(_hit(kind, r, rows[r.id]))
+    order = {(r.kind.hit, r.id): i for i, r in enumerate(shown)}
+    hits.sort(key=lambda h: order[(h.kind, h.id)])
+    return SearchResults(tuple(hits), more=len(ranked) > limit)
+
+
+# ---- the index -------------------------------------------------------------------------------
+
+
+def rebuild_index(db: Database) -> int:
+    """Rebuild the three FTS5 tables from their content (inside the caller's transaction)."""
+    for table in FTS_TABLES:
+        db.conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
+    return int(scalar(db, "SELECT count(*) FROM articles"))
+
+
+def index_problems(db: Database) -> list[str]:
+    """FTS5's integrity-check of each table against its content; [] when all agree.
+
+    Runs an INSERT (FTS5's command syntax), so the caller holds a write transaction.
+    """
+    import sqlite3
+
+    problems: list[str] = []
+    for table in FTS_TABLES:
+        try:
+            db.conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as e:
+            problems.append(f"search index {table}: {e} (rebuild it with: gloss check --reindex)")
+    return problems
+
+
+# ---- saved searches --------------------------------------------------------------------------
+
+
+def _saved(row: Row, unread: int = 0) -> SavedSearch:
+    return SavedSearch(
+        id=SavedSearchId(row["id"]), name=row["name"], query=row["query"], unread=unread
+    )
+
+
+def list_saved(db: Database) -> list[SavedSearch]:
+    rows = fetch_all(
+        db, "SELECT id, name, query FROM saved_searches ORDER BY position, name COLLATE NOCASE, id"
+    )
+    return [_saved(row) for row in rows]
+
+
+def get_saved(db: Database, search_id: int) -> SavedSearch | None:
+    row = fetch_one(db, "SELECT id, name, query FROM saved_searches WHERE id = ?", [search_id])
+    return None if row is None else _saved(row)
+
+
+def find_saved_by_name(db: Database, name: str) -> SavedSearch | None:
+    row = fetch_one(
+        db, "SELECT id, name, query FROM saved_searches WHERE name = ? COLLATE NOCASE", [name]
+    )
+    return None if row is None else _saved(row)
+
+
+def unread_count(db: Database, query: Query) -> int:
+    condition, params = article_condition(query)
+    return int(
+        scalar(db, f"SELECT count(*) FROM articles a WHERE a.read = 0 AND {condition}", params)
+    )
+
+
+def insert_saved(db: Database, name: str, query_text: str, now: str) -> SavedSearchId:
+    position = int(scalar(db, "SELECT coalesce(max(position), 0) + 1 FROM saved_searches"))
+    cursor = db.conn.execute(
+        "INSERT INTO saved_searches (name, query, position, created_at) VALUES (?, ?, ?, ?)",
+        [name, query_text, position, now],
+    )
+    return SavedSearchId(int(cursor.lastrowid or 0))
+
+
+def update_saved(
+    db: Database, search_id: int, *, name: str | None = None, query_text: str | None = None
+) -> bool:
+    sets: list[str] = []
+    params: list[object] = []
+    if name is not None:
+        sets.append("name = ?")
+        params.append(name)
+    if query_text is not None:
+        sets.append("query = ?")
+        params.append(query_text)
+    cursor = db.conn.execute(
+        f"UPDATE saved_searches SET {', '.join(sets)} WHERE id = ?", [*params, search_id]
+    )
+    return cursor.rowcount > 0
+
+
+def delete_saved(db: Database, search_id: int) -> bool:
+    cursor = db.conn.execute("DELETE FROM saved_searches WHERE id = ?", [search_id])
+    return cursor.rowcount > 0
