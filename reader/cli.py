@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from reader import __version__, cli_annotations, cli_offline
+from reader import __version__, cli_annotations, cli_offline, cli_rules, cli_search
 from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
 from reader.core.paths import resolve_library_path
 from reader.core.timeutil import iso_z
@@ -34,9 +34,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 # Commands of later parts of Gloss: they exist so that scripts get a plain answer, not a
 # usage error, and they say which part will bring them.
-NOT_BUILT_YET = {
-    "search": "search",
-}
+NOT_BUILT_YET: dict[str, str] = {}
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -178,9 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="delete cached images that no article or feed refers to any more",
     )
+    p.add_argument("--reindex", action="store_true", help="rebuild the search index")
 
     cli_annotations.add_parsers(command, json_flag)
     cli_offline.add_parsers(command, json_flag)
+    cli_search.add_parsers(command, json_flag)
+    cli_rules.add_parsers(command, json_flag)
 
     for name, what in NOT_BUILT_YET.items():
         p = command(name, f"{what} (not built yet)")
@@ -191,7 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- commands ---------------------------------------------------------------------------
 
 
-class Cli(cli_annotations.AnnotationCommands, cli_offline.OfflineCommands):
+class Cli(
+    cli_annotations.AnnotationCommands,
+    cli_offline.OfflineCommands,
+    cli_search.SearchCommands,
+    cli_rules.RulesCommands,
+):
     def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
         self.args = args
         self.out = out
@@ -409,6 +415,8 @@ class Cli(cli_annotations.AnnotationCommands, cli_offline.OfflineCommands):
     def cmd_check(self) -> int:
         with self.open() as library:
             pruned = library.prune_image_cache() if self.args.prune_images else None
+            if self.args.reindex:
+                self.out.write(f"Search index rebuilt: {library.reindex_search()} articles.\n")
             report = library.check()
         for message in report.messages:
             self.out.write(message + "\n")

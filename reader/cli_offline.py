@@ -64,6 +64,12 @@ def add_parsers(
         help="auto: fetch the page when the feed sends a summary (default); always; never",
     )
     p.add_argument("--images", choices=ON_OFF, help="download this feed's images (on/off)")
+    p.add_argument(
+        "--keep-read-days",
+        type=_keep_days,
+        metavar="N|forever",
+        help="remove read articles after N days (starred, saved, tagged and annotated stay)",
+    )
 
     p = command("offline-settings", "show or set the library's image settings")
     p.add_argument("--images", choices=ON_OFF, help="download images at all (on/off)")
@@ -220,10 +226,14 @@ class OfflineCommands:
                     full_text=FullTextPolicy(self.args.full_text) if self.args.full_text else None,
                     images=None if self.args.images is None else self.args.images == "on",
                 )
+            if self.args.keep_read_days is not None:
+                days = self.args.keep_read_days
+                library.set_feed_retention(feed_id, None if days == "forever" else days)
             feed = library.get_feed(feed_id)
+        keep = "forever" if feed.keep_read_days is None else f"{feed.keep_read_days} days"
         self.out.write(
             f"Feed {feed.id}: {feed.title}\n  full text: {feed.full_text.value}\n"
-            f"  images: {'on' if feed.images else 'off'}\n"
+            f"  images: {'on' if feed.images else 'off'}\n  keep read articles: {keep}\n"
         )
         return EXIT_OK
 
@@ -259,6 +269,20 @@ def _progress_json(step: OfflineProgress) -> dict[str, Any]:
         "done": step.done,
         "total": step.total,
     }
+
+
+def _keep_days(value: str) -> int | str:
+    if value.strip().lower() == "forever":
+        return "forever"
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of days or 'forever': {value!r}"
+        ) from None
+    if days < 1:
+        raise argparse.ArgumentTypeError("keep read articles at least 1 day (or 'forever')")
+    return days
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -99,3 +99,16 @@ class QuerySyntaxError(GlossError):
         super().__init__(message)
         self.position = position  # 0-based offset of the offending text in the query as typed
         self.length = length  # how many characters to underline (0 at the very end of the query)
+
+
+class RuleError(GlossError):
+    """An arrival rule cannot be used as written: an empty pattern, a regular expression that
+    does not compile (the message names the position), a tag rule without a tag."""
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position  # 0-based offset in the pattern as typed, for a bad expression
+
+
+class RuleTimeoutError(RuleError):
+    """A rule's regular expression ran past its time limit; it counts as no match."""

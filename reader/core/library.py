@@ -31,7 +31,9 @@ from reader.core.errors import (
     StorageError,
 )
 from reader.core.offline_methods import OfflineMethods
+from reader.core.rules_methods import RulesMethods
 from reader.core.saving import SavingMethods
+from reader.core.search_methods import SearchMethods
 from reader.core.storage import annotations as annotation_store
 from reader.core.storage import articles as article_store
 from reader.core.storage import feeds as feed_store
@@ -108,7 +110,14 @@ def _backoff(error_count: int) -> dt.timedelta:
     return min(step, MAX_BACKOFF)
 
 
-class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMethods):
+class Library(
+    AnnotationMethods,
+    AnnotationIOMethods,
+    OfflineMethods,
+    SavingMethods,
+    SearchMethods,
+    RulesMethods,
+):
     """One open library file. Use ``Library.open(path)``; close it (or use ``with``)."""
 
     def __init__(
@@ -343,7 +352,12 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
         now = utcnow()
         with self._transaction():
             stored = article_store.store_entries(
-                self._db, feed_id, parsed.title, parsed.entries, now
+                self._db,
+                feed_id,
+                parsed.title,
+                parsed.entries,
+                now,
+                rules=self._load_arrival_rules().for_feed(feed_id),
             )
             offline_store.register_html_images(self._db, stored.new)
             feed_store.update_fetch_state(
@@ -469,6 +483,7 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
             states, parse_pool=self._parse_pool(), make_fetcher=self._make_fetcher or Fetcher
         )
         self._offline_settings = offline_store.get_settings(self._db)
+        self._arrival_rules = self._load_arrival_rules()
         # Feeds that brought no entries (not modified, failed) only update their fetch state:
         # those small writes are grouped, up to STATE_BATCH a commit, each feed in its own
         # savepoint, so a refresh where everything answers 304 does not pay an fsync per feed.
@@ -485,6 +500,7 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
             if len(batch) >= STATE_BATCH or run.idle():
                 yield from self._commit_batch(batch)
         yield from self._commit_batch(batch)
+        self._retention_after_refresh()
         with self._transaction():
             execute(
                 self._db,
@@ -635,7 +651,14 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
         state, fetch, parsed = outcome.state, outcome.fetch, outcome.parsed
         assert fetch is not None and parsed is not None
         title = parsed.title or state.title
-        stored = article_store.store_entries(self._db, state.feed_id, title, parsed.entries, now)
+        stored = article_store.store_entries(
+            self._db,
+            state.feed_id,
+            title,
+            parsed.entries,
+            now,
+            rules=self._feed_rules(state.feed_id),
+        )
         # A changed entry got a new current text: its highlights follow their words onto it,
         # and only then may the versions they were anchored in go.
         for article_id in annotation_store.articles_with_highlights(self._db, stored.updated):
@@ -810,8 +833,10 @@ class Library(AnnotationMethods, AnnotationIOMethods, OfflineMethods, SavingMeth
         count = int(scalar(self._db, "SELECT count(*) FROM articles"))
         size = sum(p.stat().st_size for p in (self.path,) if p.exists())
         messages = list(problems) if problems else ["quick_check: ok"]
+        index_problems = [] if problems else self.search_index_problems()
+        messages += index_problems or ([] if problems else ["search index: ok"])
         return CheckReport(
-            ok=not problems,
+            ok=not problems and not index_problems,
             messages=tuple(messages),
             library_path=str(self.path),
             size_bytes=size,

@@ -12,6 +12,8 @@ from sqlite_utils import Database
 from reader.core.content import CANON_VERSION, openable_link, text_sha256
 from reader.core.errors import NotFoundError
 from reader.core.storage import offline as offline_store
+from reader.core.storage import retention as retention_store
+from reader.core.storage import rules as rules_store
 from reader.core.storage.sql import (
     Row,
     chunks,
@@ -38,6 +40,7 @@ from reader.core.types import (
 
 if TYPE_CHECKING:  # parse pulls in feedparser; the window should not pay for it at start
     from reader.core.parse import ParsedEntry
+    from reader.core.rules import FeedRules
 
 _ARTICLE_COLUMNS = """
     a.id, a.feed_id, coalesce(f.user_title, f.title, a.source_title) AS feed_title, a.title,
@@ -160,8 +163,13 @@ def store_entries(
     feed_title: str | None,
     entries: Sequence[ParsedEntry],
     now: dt.datetime,
+    *,
+    rules: FeedRules | None = None,
 ) -> StoredEntries:
     """Insert new entries and update changed ones. Runs inside the caller's transaction.
+
+    ``rules`` (arrival rules) judge new entries only: a skipped one is not stored, the others
+    may be stored read, starred or tagged. Entries that retention removed are not stored again.
 
     A changed entry keeps its article id (and so its read state, star and annotations); its new
     content becomes a new current text version. The previous versions are listed in the result
@@ -182,7 +190,8 @@ def store_entries(
             existing[key] = (article_id, entry_sha, text_id, text_sha)
 
     rekeyed: list[ArticleId] = []
-    unknown = [e for e in entries if e.key not in existing]
+    retired = retention_store.screen_retired(db, feed_id, keys, now)
+    unknown = [e for e in entries if e.key not in existing and e.key not in retired]
     if unknown:
         for key, article_id in _find_renamed(db, feed_id, unknown, set(keys)).items():
             entry = next(e for e in unknown if e.key == key)
@@ -212,6 +221,11 @@ def store_entries(
         sort_at = published or updated_at or now_db
         found = existing.get(entry.key)
         if found is None:
+            if entry.key in retired:
+                continue
+            verdict = rules.judge(entry) if rules is not None else None
+            if verdict is not None and verdict.skip:
+                continue
             article_id = execute(
                 db,
                 "INSERT INTO articles (feed_id, source_title, key, guid, link, title, author, "
@@ -236,6 +250,8 @@ def store_entries(
             execute(
                 db, "UPDATE articles SET current_text_id = ? WHERE id = ?", [text_id, article_id]
             )
+            if verdict is not None:
+                rules_store.apply_verdict(db, article_id, verdict, now_db)
             new.append(ArticleId(article_id))
             continue
         article_id, entry_sha, feed_text_id, feed_text_sha = found
@@ -274,6 +290,8 @@ def store_entries(
             if feed_text_id is not None:
                 replaced.append(TextId(feed_text_id))
         updated.append(ArticleId(article_id))
+    if rules is not None:
+        rules_store.record_stats(db, *rules.owner.take_stats())
     return StoredEntries(tuple(new), tuple(updated), tuple(rekeyed), tuple(replaced))
 
 
@@ -350,6 +368,18 @@ def _filter_sql(flt: ArticleFilter) -> tuple[list[str], list[object]]:
             "WHERE h.article_id = a.id AND h.deleted_at IS NULL AND t.name = ?))"
         )
         params.extend([flt.tag, flt.tag])
+    if flt.older_than is not None:
+        # "Mark older as read": every row after this one in the newest-first list.
+        where.append("(a.sort_at, a.id) < (?, ?)")
+        params.extend([to_db(flt.older_than.sort_at), flt.older_than.id])
+    if flt.query is not None:
+        # A smart folder: articles with a search hit (a bad query raises QuerySyntaxError).
+        from reader.core.query import parse_query
+        from reader.core.storage.search import article_condition
+
+        condition, condition_params = article_condition(parse_query(flt.query))
+        where.append(condition)
+        params.extend(condition_params)
     if flt.text:
         where.append("a.title LIKE ? ESCAPE '\\'")
         escaped = flt.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

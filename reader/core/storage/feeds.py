@@ -85,7 +85,7 @@ def parse_folder_path(text: str) -> tuple[str, ...]:
 _FEED_COLUMNS = """
     f.id, f.url, f.title, f.user_title, f.site_url, f.folder_id, f.last_fetched_at,
     f.last_result, f.error, f.next_fetch_at, f.muted, f.muted_reason, f.favicon,
-    f.full_text_policy, f.images
+    f.full_text_policy, f.images, f.keep_read_days
 """
 
 
@@ -120,6 +120,7 @@ def _to_feed(row: Row, paths: dict[FolderId, tuple[str, ...]], unread: int) -> F
         favicon=row["favicon"],
         full_text=_policy(row["full_text_policy"]),
         images=bool(row["images"]),
+        keep_read_days=row["keep_read_days"],
     )
 
 

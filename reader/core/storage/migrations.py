@@ -409,7 +409,17 @@ CREATE TABLE rules (
     last_error TEXT,                      -- e.g. a regular expression that ran out of time
     CHECK (action != 'tag' OR length(trim(tag)) > 0)
 );
-CREATE INDEX rules_feed ON rules (feed_id)
+CREATE INDEX rules_feed ON rules (feed_id);
+
+-- Retention deletes old read articles; the feed may still list them. Their keys are kept here so
+-- the next refresh does not store them again as new and unread. A key goes once the feed's
+-- document has stopped listing it (storage/retention.py).
+CREATE TABLE retired_keys (
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    retired_at TEXT NOT NULL,
+    PRIMARY KEY (feed_id, key)
+) WITHOUT ROWID;
 """
 
 
@@ -425,8 +435,11 @@ def _statements(script: str) -> list[str]:
         if sqlite3.complete_statement(pending):
             statements.append(pending.strip())
             pending = ""
-    if pending.strip() and not pending.strip().startswith("--"):
-        statements.append(pending.strip())
+    leftover = [
+        line for line in pending.splitlines() if line.strip() and not line.lstrip().startswith("--")
+    ]
+    if leftover:
+        raise ValueError(f"Unterminated SQL statement in a migration: {leftover[0]!r}")
     return statements
 
 
