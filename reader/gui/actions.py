@@ -76,6 +76,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit", "&Quit", "File", ("Ctrl+Q",)),
     # Edit
     ActionSpec("undo", "&Undo Delete", "Edit", ("Ctrl+Z",), tip="Bring back what you deleted last"),
+    ActionSpec(
+        "focus_search",
+        "&Search…",
+        "Edit",
+        ("/", "Ctrl+F"),
+        "search",
+        "Search articles, highlights and notes in the whole library",
+    ),
+    ActionSpec(
+        "save_search",
+        "Save Search as Smart &Folder…",
+        "Edit",
+        tip="Keep the current search in the feeds pane, with its unread count",
+    ),
     # Go
     ActionSpec("next_article", "&Next Article", "Go", ("J",)),
     ActionSpec("previous_article", "&Previous Article", "Go", ("K",)),
@@ -97,7 +111,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "note",
         "Every highlight and note in the library, newest first",
     ),
-    ActionSpec("focus_filter", "&Filter Articles", "Go", ("/",), "search"),
     ActionSpec("focus_feeds", "Focus Feeds", "Go", ("G, F",)),
     # Article
     ActionSpec(
@@ -119,6 +132,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Shift+A",),
         "mark-all-read",
         "Mark every article in this list as read",
+    ),
+    ActionSpec(
+        "mark_older_read",
+        "Mark Ol&der as Read",
+        "Article",
+        tip="Mark every article in this list older than the selected one as read",
+    ),
+    ActionSpec(
+        "tag_articles",
+        "&Tag…",
+        "Article",
+        ("T",),
+        "tag",
+        "Add tags to the selected articles",
     ),
     ActionSpec(
         "highlight_selection",
@@ -170,6 +197,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
         tip="Stop fetching full texts and images; what is stored is kept (Esc)",
     ),
     ActionSpec(
+        "edit_rules",
+        "Ru&les…",
+        "Feed",
+        tip="Mark read, star, tag or skip new articles that match words or a pattern",
+    ),
+    ActionSpec(
+        "new_rule_for_feed",
+        "Ne&w Rule for This Feed…",
+        "Feed",
+        tip="A rule that acts only on new articles of the selected feed",
+    ),
+    ActionSpec(
         "export_markdown_feed",
         "E&xport Highlights of This Feed…",
         "Feed",
@@ -183,6 +222,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+Shift+H",),
         "sidebar-right",
         "Show or hide highlights and notes",
+        checkable=True,
+    ),
+    ActionSpec(
+        "mark_read_on_scroll",
+        "Mark Read on Scroll &Past",
+        "View",
+        tip="Articles scrolled past the top of the list become read",
         checkable=True,
     ),
     ActionSpec("font_bigger", "&Larger Text", "View", ("Ctrl++", "Ctrl+=")),

@@ -55,11 +55,13 @@ from reader.gui.models.annotations_model import AnnotationsModel
 from reader.gui.models.articles_model import ArticlesModel
 from reader.gui.models.feeds_model import FeedsModel, NodeKind
 from reader.gui.offline_actions import OfflineActions
+from reader.gui.organise_actions import OrganiseActions
 from reader.gui.panes.annotations_pane import AnnotationsPane
 from reader.gui.panes.articles_pane import SHOW_ALL, ArticlesPane
 from reader.gui.panes.feeds_pane import FeedsPane
 from reader.gui.panes.highlights_view import HighlightsView
 from reader.gui.panes.reading_view import ReadingView, open_in_system_browser
+from reader.gui.search_actions import SearchActions
 from reader.gui.settings_store import FONT_SIZES, PREFERENCES, SettingsStore
 from reader.gui.tasks import TaskManager
 
@@ -87,7 +89,7 @@ class RefreshProgress:
     articles: set[ArticleId] = field(default_factory=set)  # new or changed: offline work follows
 
 
-class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
+class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActions, QMainWindow):
     def __init__(
         self,
         tasks: TaskManager,
@@ -194,6 +196,8 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
         self.reload_feeds()
         self._update_last_refresh()
         self.connect_offline()
+        self.connect_organising()
+        self.connect_search()
 
     # ---- building -------------------------------------------------------------------------
 
@@ -210,6 +214,7 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
                 if spec.menu == title:
                     menu.addAction(self.named_actions[spec.name])
                     if spec.name in (
+                        "undo",
                         "export_opml",
                         "import_annotations",
                         "remove_demo",
@@ -292,6 +297,7 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
         self.annotations_pane.set_theme(theme)
         self.highlights_view.set_theme(theme)
         self.reading_view.set_theme(theme)
+        self.apply_search_theme(theme)
         self.feeds_model.layoutChanged.emit()
         self.articles_model.layoutChanged.emit()
 
@@ -299,6 +305,7 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
 
     def reload_feeds(self) -> None:
         folders, feeds = self.reader.list_folders(), self.reader.list_feeds()
+        self.feeds_model.set_searches(self.saved_searches(), notify=False)
         self._show_feeds(folders, feeds, self.reader.starred_count(), self.reader.list_tags())
 
     def reload_feeds_in_background(self) -> None:
@@ -345,6 +352,7 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
         self.articles_model.apply_changes(changes)
         self.apply_annotation_changes(changes)
         self.apply_offline_changes(changes)
+        self.apply_search_changes(changes)
         self._update_title()
 
     def _flush_counts(self) -> None:
@@ -448,10 +456,6 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
     def go_highlighted(self) -> None:
         self.feeds_pane.select_key("smart:highlighted")
 
-    def focus_filter(self) -> None:
-        self.articles_pane.filter_edit.setFocus()
-        self.articles_pane.filter_edit.selectAll()
-
     def focus_feeds(self) -> None:
         self.feeds_pane.tree.setFocus()
 
@@ -476,9 +480,6 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
         self.tasks.mutate(lambda lib: lib.set_starred(ids, starred), initiator=self)
 
     def open_original(self) -> None:
-        if self.articles_pane.filter_edit.hasFocus():
-            self.articles_pane.table.setFocus()
-            return
         article = self.articles_pane.current_article()
         if article is None:
             return
@@ -676,6 +677,9 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
         node = self.feeds_pane.selected_node()
         if node is None or node.kind is NodeKind.SMART:
             return
+        if node.kind is NodeKind.SEARCH:
+            self.rename_search(node.search)
+            return
         label = "Feed name (empty: the feed's own):" if node.feed else "Folder name:"
         name, ok = QInputDialog.getText(self, "Rename", label, text=node.title)
         if not ok:
@@ -735,6 +739,9 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
     def remove_selected(self) -> None:
         node = self.feeds_pane.selected_node()
         if node is None or node.kind is NodeKind.SMART:
+            return
+        if node.kind is NodeKind.SEARCH:
+            self.delete_search(node.search)
             return
         if node.feed is not None:
             feed_id = node.feed.id
@@ -935,6 +942,7 @@ class MainWindow(OfflineActions, AnnotationActions, QMainWindow):
         self.save_state()
         for timer in (self._mark_read_timer, self._auto_refresh, self._counts_timer):
             timer.stop()
+        self.stop_search_timers()
         # late results from the writer thread must not reach panes that are going away
         self.tasks.changes_applied.disconnect(self._on_changes)
         self.tasks.error_reported.disconnect(self.show_error)

@@ -3,7 +3,9 @@
     python -m reader.gui.screenshots OUTDIR
 
 Works offscreen (``QT_QPA_PLATFORM=offscreen`` is set when no display is named). Writes
-``gloss-light.png`` and ``gloss-dark.png``; the README shows the copies in resources/screenshots.
+``gloss-light.png`` and ``gloss-dark.png``, then ``search.png`` and ``search-dark.png`` (a search
+with snippets: articles, a highlight and a note); the README shows the copies in
+resources/screenshots.
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ def render(out_dir: Path) -> list[Path]:
             for _ in range(5):
                 app.processEvents()
             target = out_dir / f"gloss-{theme}.png"
+            window.grab().save(str(target))
+            written.append(target)
+            _search(window, app, annotate=theme == "light")
+            target = out_dir / ("search.png" if theme == "light" else f"search-{theme}.png")
             window.grab().save(str(target))
             written.append(target)
             window.close()
@@ -122,6 +128,54 @@ def _annotate(window: object, app: object) -> None:
     window.apply_color_labels()
     window.reload_feeds()  # the Tags group
     window.feeds_pane.tree.expandAll()
+
+
+SEARCH_QUERY = "water"
+
+
+def _search(window: object, app: object, *, annotate: bool) -> None:
+    """Search the demo for a word found in articles, in a highlight and in a note; open the
+    first hit at its match."""
+    import time
+
+    from reader.core.library import Library
+    from reader.gui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+
+    def run(lib: Library) -> None:
+        articles = {a.title: a for a in lib.list_articles(limit=200).articles}
+        starter = next((a for t, a in articles.items() if t.startswith("A starter")), None)
+        salt = next((a for t, a in articles.items() if t.startswith("Salt, water")), None)
+        if starter is not None:
+            text = lib.get_article(starter.id).text
+            sentences = [] if text is None else text.text.replace("\n", " ").split(". ")
+            quote = next((s for s in sentences if "water" in s and 30 < len(s) < 140), None)
+            if quote:
+                lib.add_highlight_by_quote(
+                    starter.id, quote, color="blue", note="Filtered water if the starter sulks."
+                )
+        if salt is not None:
+            lib.add_note(salt.id, "Weigh the water as well as the flour: grams, not cups.")
+
+    if annotate:
+        done: list[bool] = []
+        window.tasks.run_db(run, lambda _r: done.append(True))
+        deadline = time.monotonic() + 10
+        while not done and time.monotonic() < deadline:
+            app.processEvents()  # type: ignore[attr-defined]
+            time.sleep(0.01)
+    window.center.setSizes([500, 300])
+    window.focus_search()
+    window.articles_pane.search_field.setText(SEARCH_QUERY)
+    window.run_search()
+    deadline = time.monotonic() + 10
+    while not window.search_settled() and time.monotonic() < deadline:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    window.articles_pane.results.enter()
+    for _ in range(5):
+        app.processEvents()  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,9 @@ PREFERENCES: dict[str, Preference] = {
             "mark_read_delay_ms", int, 600, "mark the selected article read after this; -1: never"
         ),
         Preference("refresh_interval_min", int, 60, "automatic refresh every N minutes; 0: off"),
+        Preference(
+            "mark_read_on_scroll", bool, False, "articles scrolled past in the list become read"
+        ),
     )
 }
 
@@ -56,6 +59,8 @@ class SettingsStore:
     def get(self, key: str) -> Any:
         pref = PREFERENCES[key]
         raw = self._qs.value(f"preferences/{key}", pref.default)
+        if pref.kind is bool and isinstance(raw, str):  # an INI file stores "true" / "false"
+            return raw.strip().lower() in ("true", "1", "yes", "on")
         try:
             return pref.kind(raw)
         except (TypeError, ValueError):

@@ -85,14 +85,15 @@ def test_keyboard_navigation_and_article_commands(
     press(qtbot, window, Qt.Key.Key_S)
     assert window.feeds_pane.selected_key() == "smart:starred"
     assert window.articles_model.rowCount() == 1
-    # / focuses the filter; typing filters by title
+    # / focuses the search; typing searches (the last word is a prefix while typing)
     press(qtbot, window, Qt.Key.Key_G)
     press(qtbot, window, Qt.Key.Key_A)
     assert window.articles_model.rowCount() == 90
     press(qtbot, window, Qt.Key.Key_Slash)
-    assert window.articles_pane.filter_edit.hasFocus()
-    qtbot.keyClicks(window.articles_pane.filter_edit, "gamma story 1")
-    qtbot.waitUntil(lambda: window.articles_model.rowCount() == 11)  # 1, 10..19
+    assert window.articles_pane.search_field.hasFocus()
+    qtbot.keyClicks(window.articles_pane.search_field, "gamma story 1")
+    results = window.articles_pane.results.model
+    qtbot.waitUntil(lambda: results.rowCount() == 11)  # 1, 10..19
 
 
 def test_space_pages_down_then_moves_to_next_unread(qtbot: QtBot, window: MainWindow) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,19 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QIcon, QPixmap
 
 from reader.core.demo import is_demo_url
+from reader.core.errors import QuerySyntaxError
 from reader.core.image_cache import resolve_cache_url
-from reader.core.types import ArticleFilter, Feed, FeedId, FeedStatus, Folder, FolderId, TagCount
+from reader.core.query import describe, parse_query
+from reader.core.types import (
+    ArticleFilter,
+    Feed,
+    FeedId,
+    FeedStatus,
+    Folder,
+    FolderId,
+    SavedSearch,
+    TagCount,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 FEED_MIME = "application/x-gloss-feed-id"
@@ -40,6 +51,8 @@ class NodeKind(Enum):
     FEED = "feed"
     TAGS = "tags"  # the "Tags" group under the feeds
     TAG = "tag"
+    SEARCHES = "searches"  # the "Searches" group under the smart views: saved searches
+    SEARCH = "search"  # a smart folder: a saved search
 
 
 class SmartView(Enum):
@@ -83,6 +96,7 @@ class Node:
     feed: Feed | None = None
     folder: Folder | None = None
     tag: TagCount | None = None
+    search: SavedSearch | None = None
 
     def row(self) -> int:
         return self.parent.children.index(self) if self.parent is not None else 0
@@ -117,6 +131,8 @@ class FeedsModel(QAbstractItemModel):
         self._starred = 0
         self._saved = 0  # unread saved articles
         self._tags: tuple[TagCount, ...] = ()
+        self._searches: tuple[SavedSearch, ...] = ()
+        self._shown: tuple[tuple[Folder, ...], tuple[Feed, ...]] = ((), ())
 
     # ---- loading --------------------------------------------------------------------------
 
@@ -129,6 +145,7 @@ class FeedsModel(QAbstractItemModel):
     ) -> None:
         if tags is not None:
             self._tags = tuple(tags)
+        self._shown = (tuple(folders), tuple(feeds))
         root = self._build(folders, feeds)
         self._starred = starred
         if root.shape() == self._root.shape():
@@ -156,12 +173,58 @@ class FeedsModel(QAbstractItemModel):
             self._saved = unread
             self._notify_smart()
 
+    def set_searches(self, searches: Sequence[SavedSearch], *, notify: bool = True) -> None:
+        """The saved searches (smart folders) with their unread counts. Counts and names change
+        in place; a search added or removed rebuilds the tree (selection and expansion are
+        kept by the feeds pane). ``notify=False``: only remember them for the next ``load``."""
+        self._searches = tuple(searches)
+        if not notify or not self._root.children:
+            return
+        group = next((c for c in self._root.children if c.kind is NodeKind.SEARCHES), None)
+        shown = [c.key for c in group.children] if group is not None else []
+        if group is not None and shown == [f"search:{s.id}" for s in self._searches]:
+            for node, saved in zip(group.children, self._searches, strict=True):
+                if node.search != saved:
+                    node.search, node.title, node.unread = saved, saved.name, saved.unread
+                    index = self.createIndex(node.row(), 0, node)
+                    self.dataChanged.emit(index, index)
+            return
+        # a search came or went: rebuild, keeping the feeds' counts as they are now
+        counts: dict[FeedId, int] = {}
+        self._collect_counts(self._root, counts)
+        folders, feeds = self._shown
+        feeds = tuple(replace(f, unread=counts.get(f.id, f.unread)) for f in feeds)
+        self.load(folders, feeds, self._starred)
+
+    def _collect_counts(self, node: Node, counts: dict[FeedId, int]) -> None:
+        if node.feed is not None:
+            counts[node.feed.id] = node.unread
+        for child in node.children:
+            self._collect_counts(child, counts)
+
+    def searches(self) -> tuple[SavedSearch, ...]:
+        return self._searches
+
     def _build(self, folders: Sequence[Folder], feeds: Sequence[Feed]) -> Node:
         root = Node(NodeKind.FOLDER, "root", "")
         for view in SmartView:
             root.children.append(
                 Node(NodeKind.SMART, f"smart:{view.key}", view.label, parent=root, smart=view)
             )
+        if self._searches:
+            searches = Node(NodeKind.SEARCHES, "searches", "Searches", parent=root)
+            root.children.append(searches)
+            for saved in self._searches:
+                searches.children.append(
+                    Node(
+                        NodeKind.SEARCH,
+                        f"search:{saved.id}",
+                        saved.name,
+                        parent=searches,
+                        unread=saved.unread,
+                        search=saved,
+                    )
+                )
         folder_nodes: dict[FolderId, Node] = {
             f.id: Node(NodeKind.FOLDER, f"folder:{f.id}", f.name, folder=f) for f in folders
         }
@@ -215,9 +278,10 @@ class FeedsModel(QAbstractItemModel):
             or old.feed != new.feed
             or old.folder != new.folder
             or old.tag != new.tag
+            or old.search != new.search
         )
         old.title, old.unread, old.feed, old.folder = new.title, new.unread, new.feed, new.folder
-        old.tag = new.tag
+        old.tag, old.search = new.tag, new.search
         if changed and old is not self._root:
             index = self.createIndex(old.row(), 0, old)
             self.dataChanged.emit(index, index)
@@ -227,7 +291,13 @@ class FeedsModel(QAbstractItemModel):
             self._notify_smart()
 
     def _update_counts(self, node: Node, counts: dict[FeedId, int]) -> int:
-        if node.kind in (NodeKind.SMART, NodeKind.TAGS, NodeKind.TAG):
+        if node.kind in (
+            NodeKind.SMART,
+            NodeKind.TAGS,
+            NodeKind.TAG,
+            NodeKind.SEARCHES,
+            NodeKind.SEARCH,
+        ):
             return 0
         if node.kind is NodeKind.FEED:
             assert node.feed is not None
@@ -287,6 +357,11 @@ class FeedsModel(QAbstractItemModel):
             return ArticleFilter(tag=node.tag.name)
         if node.kind is NodeKind.TAGS:
             return ArticleFilter(tag="\x00")  # the group itself lists nothing
+        if node.kind is NodeKind.SEARCH:
+            assert node.search is not None
+            return ArticleFilter(query=node.search.query)
+        if node.kind is NodeKind.SEARCHES:
+            return ArticleFilter(tag="\x00")  # the group itself lists nothing
         return {
             SmartView.UNREAD: ArticleFilter(unread_only=True),
             SmartView.STARRED: ArticleFilter(starred_only=True),
@@ -338,7 +413,11 @@ class FeedsModel(QAbstractItemModel):
             return self._decoration(node)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(node)
-        if role == Qt.ItemDataRole.FontRole and node.kind in (NodeKind.FOLDER, NodeKind.TAGS):
+        if role == Qt.ItemDataRole.FontRole and node.kind in (
+            NodeKind.FOLDER,
+            NodeKind.TAGS,
+            NodeKind.SEARCHES,
+        ):
             font = QFont()
             font.setWeight(QFont.Weight.DemiBold)
             return font
@@ -355,6 +434,8 @@ class FeedsModel(QAbstractItemModel):
             return 0
         if node.kind is NodeKind.TAG:
             return 0  # tags have no unread count; the tooltip says how many carry them
+        if node.kind is NodeKind.SEARCHES:
+            return 0
         return node.unread
 
     def _error(self, node: Node) -> str | None:
@@ -370,6 +451,8 @@ class FeedsModel(QAbstractItemModel):
             return self._icon("folder")
         if node.kind in (NodeKind.TAGS, NodeKind.TAG):
             return self._icon("tag")
+        if node.kind in (NodeKind.SEARCHES, NodeKind.SEARCH):
+            return self._icon("search")
         if self._error(node):
             return self._error_icon()
         if node.feed is not None and node.feed.muted and not is_demo_url(node.feed.url):
@@ -388,6 +471,8 @@ class FeedsModel(QAbstractItemModel):
         return self._favicons[feed.favicon]
 
     def _tooltip(self, node: Node) -> str | None:
+        if node.search is not None:
+            return _search_tooltip(node.search)
         if node.tag is not None:
             parts = []
             if node.tag.articles:
@@ -416,7 +501,7 @@ class FeedsModel(QAbstractItemModel):
             return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemNeverHasChildren
         if node.kind is NodeKind.FOLDER:
             return base | Qt.ItemFlag.ItemIsDropEnabled
-        if node.kind is NodeKind.TAGS:
+        if node.kind in (NodeKind.TAGS, NodeKind.SEARCHES):
             return base
         return base | Qt.ItemFlag.ItemNeverHasChildren
 
@@ -461,3 +546,12 @@ class FeedsModel(QAbstractItemModel):
             if part.strip().isdigit():
                 self.move_requested.emit(int(part), folder_id)
         return False  # the library moves it; the model follows its Changes
+
+
+def _search_tooltip(search: SavedSearch) -> str:
+    try:
+        summary = describe(parse_query(search.query))
+    except QuerySyntaxError as e:
+        summary = f"This search no longer reads: {e}"
+    unread = f"{search.unread:,} unread" if search.unread else "nothing unread"
+    return f"{search.name}: {summary}\n{search.query}\n{unread}"

@@ -1,16 +1,23 @@
-"""The article list pane: the all / unread / starred switch, a quick filter, and the table."""
+"""The article list pane: the all / unread / starred switch, the search field, and the table.
+
+While a search is typed, the search results take the table's place (``SearchResultsView``); Esc
+or choosing a feed brings the list back. The window runs the searches (search_actions.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
+    QMenu,
+    QStackedWidget,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -19,9 +26,10 @@ from PySide6.QtWidgets import (
 
 from reader.core.types import Article, ArticleFilter, ArticleId
 from reader.gui.models.articles_model import DATE, FEED, STAR, TITLE, ArticlesModel
+from reader.gui.panes.search_results import SearchResultsView
+from reader.gui.widgets.search_field import SearchBox, SearchMessage
 
 SHOW_ALL, SHOW_UNREAD, SHOW_STARRED = "all", "unread", "starred"
-QUICK_FILTER_DELAY_MS = 150
 MAX_PAGES_FOR_NEXT_UNREAD = 20
 
 
@@ -55,18 +63,12 @@ class ArticlesPane(QWidget):
             bar_layout.addWidget(button)
             self.show_buttons[key] = button
         bar_layout.addStretch(1)
-        self.filter_edit = QLineEdit(bar)
-        self.filter_edit.setPlaceholderText("Filter titles  /")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setMaximumWidth(260)
-        self.filter_edit.setMinimumWidth(140)
-        bar_layout.addWidget(self.filter_edit)
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(QUICK_FILTER_DELAY_MS)
-        self._filter_timer.timeout.connect(self._reload)
-        self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
-        self.filter_edit.returnPressed.connect(self._filter_done)
+        self.search_box = SearchBox(bar)
+        self.search_field = self.search_box.field
+        self.search_box.setMaximumWidth(420)
+        bar_layout.addWidget(self.search_box, 1)
+        self.search_message = SearchMessage(self)
+        self.results = SearchResultsView(self)
 
         self.table = QTableView(self)
         self.table.setObjectName("articleTable")
@@ -98,19 +100,51 @@ class ArticlesPane(QWidget):
         header.sortIndicatorChanged.connect(self._on_sort_indicator)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.clicked.connect(self._on_clicked)
+        self._context_actions: Sequence[QAction | None] = ()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(bar)
-        layout.addWidget(self.table)
+        layout.addWidget(self.search_message)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.results)
+        layout.addWidget(self.stack)
 
     # ---- what the list shows --------------------------------------------------------------
 
     def set_base_filter(self, flt: ArticleFilter) -> None:
-        """The feeds pane chose a feed, folder or smart view."""
+        """The feeds pane chose a feed, folder or smart view (a search gives way to it)."""
         self._base = flt
+        self.leave_search()
         self._reload()
+
+    @property
+    def searching(self) -> bool:
+        """Search results are shown in place of the list."""
+        return self.stack.currentWidget() is self.results
+
+    def show_search(self, shown: bool) -> None:
+        """Show the results (the all / unread / starred switch does not apply to them)."""
+        self.stack.setCurrentWidget(self.results if shown else self.table)
+        self.search_box.save_button.setVisible(shown)
+        for button in self.show_buttons.values():
+            button.setVisible(not shown)
+        if not shown:
+            self.search_message.hide()
+
+    def leave_search(self) -> None:
+        """Empty the field and bring the list back, without searching."""
+        field = self.search_field
+        if field.text():
+            field.blockSignals(True)
+            field.clear()
+            field.blockSignals(False)
+        field.clear_mark()
+        self.show_search(False)
 
     def set_show(self, key: str) -> None:
         self._show = key
@@ -122,25 +156,16 @@ class ArticlesPane(QWidget):
         return self._show
 
     def effective_filter(self) -> ArticleFilter:
-        text = self.filter_edit.text().strip() or None
         return replace(
             self._base,
             unread_only=self._base.unread_only or self._show == SHOW_UNREAD,
             starred_only=self._base.starred_only or self._show == SHOW_STARRED,
-            text=text,
         )
 
     def _reload(self) -> None:
-        self._filter_timer.stop()
         self.model.show(self.effective_filter())
         self.table.scrollToTop()
         self.article_selected.emit(None)
-
-    def _filter_done(self) -> None:
-        self._reload()
-        self.table.setFocus()
-        if self.model.rowCount() and self.current_row() is None:
-            self.select_row(0)
 
     def _on_sort_indicator(self, column: int, order: Qt.SortOrder) -> None:
         if column == STAR:
@@ -161,6 +186,8 @@ class ArticlesPane(QWidget):
     # ---- selection and navigation ---------------------------------------------------------
 
     def current_article(self) -> Article | None:
+        if self.searching:
+            return self.results.current_article()
         row = self.current_row()
         return self.model.article(row) if row is not None else None
 
@@ -173,6 +200,9 @@ class ArticlesPane(QWidget):
         return rows[0].row() if rows else None
 
     def selected_articles(self) -> list[Article]:
+        if self.searching:
+            current = self.results.current_article()
+            return [current] if current is not None else []
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
         return [a for a in (self.model.article(r) for r in rows) if a is not None]
 
@@ -190,6 +220,8 @@ class ArticlesPane(QWidget):
 
     def step(self, step: int) -> bool:
         """j/k: the next or previous row, loading the next page at the end of the list."""
+        if self.searching:
+            return self.results.step(step)
         row = self.current_row()
         target = 0 if row is None else row + step
         if target >= self.model.rowCount() and self.model.canFetchMore():
@@ -198,6 +230,8 @@ class ArticlesPane(QWidget):
 
     def move_to_unread(self, step: int) -> bool:
         """n/p: the next (or previous) unread article, loading pages as needed going down."""
+        if self.searching:
+            return self.results.move_to_unread(step)
         row = self.current_row()
         target = (0 if step > 0 else -1) if row is None else row + step
         pages = 0
@@ -220,3 +254,28 @@ class ArticlesPane(QWidget):
             article = self.model.article(index.row())
             if article is not None:
                 self.star_clicked.emit(article)
+
+    # ---- context menu ---------------------------------------------------------------------
+
+    def set_context_actions(self, actions: Sequence[QAction | None]) -> None:
+        self._context_actions = actions
+
+    def context_menu(self) -> QMenu:
+        """The menu a right-click on a row shows (built, not shown: tests read it)."""
+        menu = QMenu(self)
+        for action in self._context_actions:
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        if not self.table.selectionModel().isRowSelected(index.row()):
+            self.table.setCurrentIndex(index)  # a right-click outside the selection picks the row
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.table.viewport().mapToGlobal(pos))

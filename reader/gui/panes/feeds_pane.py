@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QVBoxLayout, QWidget
 
 from reader.core.types import ArticleFilter
-from reader.gui.models.feeds_model import ERROR_ROLE, UNREAD_ROLE, FeedsModel, Node
+from reader.gui.models.feeds_model import ERROR_ROLE, UNREAD_ROLE, FeedsModel, Node, NodeKind
 from reader.gui.resources import Theme
 from reader.gui.widgets.count_delegate import CountDelegate
 
@@ -45,6 +45,8 @@ class FeedsPane(QWidget):
         model.modelReset.connect(self._restore_selection)
         self._context_actions: Sequence[QAction | None] = ()
         self._menu_extender: Callable[[QMenu, Node | None], None] | None = None
+        self._more_extenders: list[Callable[[QMenu, Node | None], None]] = []
+        self._kind_menus: dict[NodeKind, Callable[[QMenu, Node], None]] = {}
         self._pending_key: str | None = None
         self._expanded: set[str] = set()
         layout = QVBoxLayout(self)
@@ -62,10 +64,22 @@ class FeedsPane(QWidget):
         """Items that depend on the row (a feed's offline options) are added by ``extend``."""
         self._menu_extender = extend
 
+    def set_kind_menu(self, kind: NodeKind, build: Callable[[QMenu, Node], None]) -> None:
+        """Rows of ``kind`` get only the items ``build`` adds (saved searches)."""
+        self._kind_menus[kind] = build
+
+    def add_menu_extender(self, extend: Callable[[QMenu, Node | None], None]) -> None:
+        """Another set of row-dependent items (rules, retention), added after the first."""
+        self._more_extenders.append(extend)
+
     def context_menu_for(self, index: QModelIndex) -> QMenu:
         """The menu a right-click on ``index`` shows (built, not shown: tests read it)."""
         menu = QMenu(self)
         node = self.model.node(index)
+        own = self._kind_menus.get(node.kind) if node is not None else None
+        if own is not None and node is not None:  # a smart folder has a menu of its own
+            own(menu, node)
+            return menu
         for action in self._context_actions:
             if action is None:
                 menu.addSeparator()
@@ -76,6 +90,8 @@ class FeedsPane(QWidget):
             menu.addAction(action)
         if self._menu_extender is not None:
             self._menu_extender(menu, node)
+        for extend in self._more_extenders:
+            extend(menu, node)
         return menu
 
     # ---- selection ------------------------------------------------------------------------

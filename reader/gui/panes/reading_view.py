@@ -459,14 +459,27 @@ class ReadingView(QTextBrowser):
         item = next((p for p in self._painted if p.highlight.id == highlight_id), None)
         if item is None:
             return False
+        self._scroll_and_flash(item.start, item.end)
+        return True
+
+    def scroll_to_text(self, start: int, end: int) -> bool:
+        """Bring canonical ``start:end`` of the shown text (a search match) to the upper third
+        of the view and flash it; False when it cannot be placed in the document."""
+        text_map = self.text_map()
+        span = text_map.to_document(start, end) if text_map is not None else None
+        if span is None:
+            return False
+        self._scroll_and_flash(*span)
+        return True
+
+    def _scroll_and_flash(self, start: int, end: int) -> None:
         cursor = QTextCursor(self.document())
-        cursor.setPosition(item.start)
+        cursor.setPosition(start)
         top = self.cursorRect(cursor).top() + self.verticalScrollBar().value()
         self.verticalScrollBar().setValue(top - self.viewport().height() // 3)
-        self._flash = (item.start, item.end)
+        self._flash = (start, end)
         self._flash_timer.start()
         self._paint()
-        return True
 
     def _end_flash(self) -> None:
         self._flash = None
