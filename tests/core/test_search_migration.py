@@ -46,7 +46,7 @@ def _version_4_library(path: Path) -> None:
     sql("UPDATE articles SET current_text_id = 1 WHERE id = 1")
     start = text.index("filtered water")
     sql(
-        "INSERT INTO highlights (uuid, article_id, created_on_text_id, quote, start, \"end\", "
+        'INSERT INTO highlights (uuid, article_id, created_on_text_id, quote, start, "end", '
         "note, created_at, updated_at, anchored_text_id, anchor_start, anchor_end) "
         "VALUES ('u1', 1, 1, 'filtered water', ?, ?, 'chlorine slows the yeast', ?, ?, 1, ?, ?)",
         [start, start + 14, STAMP, STAMP, start, start + 14],
