@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
+from reader.core.errors import NotFoundError
 from reader.core.storage import annotations as store
 from reader.core.storage import articles as article_store
 from reader.core.storage import tags as tag_store
@@ -255,6 +256,20 @@ class AnnotationMethods:
                 raise store.AnnotationError(f"There is no article {article_id}.")
             tag_store.set_article_tags(self._db, article_id, names)
         return Changes(articles=frozenset({article_id}), tags=True)
+
+    def add_article_tags(self, article_ids: Iterable[ArticleId], tags: Iterable[str]) -> Changes:
+        """Add field tags to many articles in one transaction (tagging a selection); each
+        article keeps the tags it has. ``NotFoundError`` (and nothing written) for an id that
+        is not in the library."""
+        names = tag_store.normalize_tags(tags)
+        ids = list(dict.fromkeys(article_ids))
+        with self._transaction():
+            found = article_store.existing_article_ids(self._db, ids)
+            missing = [article_id for article_id in ids if article_id not in found]
+            if missing:
+                raise NotFoundError(f"There is no article {missing[0]}.")
+            tag_store.add_article_tags(self._db, ids, names)
+        return Changes(articles=frozenset(ids), tags=bool(names and ids))
 
     def article_tags(self, article_id: ArticleId) -> tuple[str, ...]:
         """All the article's tags: typed ones and those from its notes' ``#tags``."""

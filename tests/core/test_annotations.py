@@ -480,3 +480,31 @@ def test_every_saved_note_edit_survives_kill_9(library_path: Path) -> None:
         with Library.open(library_path) as lib:
             body = lib.get_note(note.id).body
         assert int(body.split()[1]) >= acknowledged
+
+
+def test_add_article_tags_tags_a_selection_in_one_go_keeping_existing_tags(
+    library: Library,
+) -> None:
+    from reader.core.demo import load_demo
+    from reader.core.errors import NotFoundError
+
+    load_demo(library)
+    first, second, third = (a.id for a in library.list_articles().articles[:3])
+    library.set_article_tags(first, ["old"])
+    library.add_note(second, "see #from-note")
+
+    changes = library.add_article_tags([first, second, first], ["#New, from-note"])
+
+    assert changes.articles == frozenset({first, second}) and changes.tags
+    assert library.article_tags(first) == ("from-note", "New", "old")
+    assert library.article_field_tags(first) == ("from-note", "New", "old")
+    # The note's tag is now also a field tag: it outlives the note.
+    assert library.article_field_tags(second) == ("from-note", "New")
+    assert library.article_tags(third) == ()
+    assert len(library.list_articles(ArticleFilter(tag="New")).articles) == 2
+
+    # One transaction: a missing id writes nothing at all.
+    with pytest.raises(NotFoundError, match="no article 999999"):
+        library.add_article_tags([third, ArticleId(999999)], ["never"])
+    assert library.article_tags(third) == ()
+    assert "never" not in {t.name for t in library.list_tags()}

@@ -108,6 +108,20 @@ def set_article_tags(db: Database, article_id: ArticleId, tags: Iterable[str]) -
     _set(db, "article", article_id, tags, from_note=False)
 
 
+def add_article_tags(db: Database, article_ids: Iterable[ArticleId], tags: Iterable[str]) -> None:
+    """Add field tags to each article, keeping the tags it has (inside the caller's
+    transaction). A tag the article already has from a note becomes a field tag too, as
+    ``set_article_tags`` does, so it outlives the note."""
+    names = list(tags)
+    if not names:
+        return
+    tag_ids = [_tag_id(db, name) for name in names]
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO article_tags (article_id, tag_id, from_note) VALUES (?, ?, 0)",
+        [(article_id, tag_id) for article_id in article_ids for tag_id in tag_ids],
+    )
+
+
 def set_article_note_tags(db: Database, article_id: ArticleId) -> None:
     """Re-derive an article's note tags from all its live notes."""
     bodies = fetch_all(
