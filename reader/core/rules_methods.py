@@ -94,6 +94,14 @@ class RulesMethods:
             rules_store.set_enabled(self._db, rule_id, enabled)
         return Changes(rules=True)
 
+    def move_rule(self, rule_id: RuleId, step: int) -> Changes:
+        """Move a rule up (``step`` -1) or down (+1) in running order; at either end it stays
+        where it is. Positions are renumbered 1, 2, 3… ``NotFoundError`` for an unknown id."""
+        with self._transaction():
+            rules_store.get_rule(self._db, rule_id)
+            rules_store.move_rule(self._db, rule_id, step)
+        return Changes(rules=True)
+
     def delete_rule(self, rule_id: RuleId) -> Changes:
         """Delete a rule. What it did to articles (read, stars, tags) stays."""
         with self._transaction():

@@ -14,6 +14,8 @@ import pytest
 from reader.core.errors import NotFoundError, RuleError, RuleTimeoutError
 from reader.core.library import Library
 from reader.core.rules import ArrivalRules, CompiledRule, Subject, validate
+from reader.core.storage import rules as rules_store
+from reader.core.storage.sql import fetch_all
 from reader.core.types import (
     Article,
     ArticleFilter,
@@ -309,6 +311,32 @@ def test_rules_apply_to_feeds_stored_without_network(library: Library) -> None:
     _feed_id, stored, _ = library.add_feed_document("https://local.example/feed", body)
     assert stored == 1
     assert list(by_title(library)) == ["Published post"]
+
+
+def test_move_rule_changes_running_order_and_stops_at_the_ends(library: Library) -> None:
+    ids = [library.add_rule(spec(word))[0].id for word in ("one", "two", "three")]
+
+    def order() -> list[str]:
+        return [rule.spec.pattern for rule in library.list_rules()]
+
+    assert library.move_rule(ids[2], -1).rules
+    assert order() == ["one", "three", "two"]
+    library.move_rule(ids[0], +1)
+    assert order() == ["three", "one", "two"]
+    library.move_rule(ids[2], -1)  # already first: stays
+    library.move_rule(ids[1], +1)  # already last: stays
+    assert order() == ["three", "one", "two"]
+    # The refresh runs them in the same order, and positions are dense.
+    assert [rid for rid, _ in rules_store.enabled_rules(library._db)] == [ids[2], ids[0], ids[1]]
+    positions = fetch_all(library._db, "SELECT position FROM rules ORDER BY position")
+    assert [r["position"] for r in positions] == [1, 2, 3]
+    # A new rule still goes last; deleting one leaves the order of the rest.
+    library.add_rule(spec("four"))
+    library.delete_rule(ids[0])
+    library.move_rule(library.list_rules()[-1].id, -1)
+    assert order() == ["three", "four", "two"]
+    with pytest.raises(NotFoundError):
+        library.move_rule(RuleId(999), 1)
 
 
 # ---- preview ----------------------------------------------------------------------------------

@@ -127,6 +127,18 @@ def set_enabled(db: Database, rule_id: RuleId, enabled: bool) -> None:
         execute(db, "UPDATE rules SET enabled = 0 WHERE id = ?", [rule_id])
 
 
+def move_rule(db: Database, rule_id: RuleId, step: int) -> None:
+    """Move a rule ``step`` places later (negative: earlier) in running order, stopping at the
+    ends, and number every rule's position densely from 1."""
+    ids = [RuleId(r[0]) for r in db.conn.execute("SELECT id FROM rules ORDER BY position, id")]
+    index = ids.index(rule_id)
+    ids.insert(max(0, min(len(ids) - 1, index + step)), ids.pop(index))
+    db.conn.executemany(
+        "UPDATE rules SET position = ? WHERE id = ? AND position IS NOT ?",
+        [(position, rid, position) for position, rid in enumerate(ids, start=1)],
+    )
+
+
 def delete_rule(db: Database, rule_id: RuleId) -> None:
     execute(db, "DELETE FROM rules WHERE id = ?", [rule_id])
 
