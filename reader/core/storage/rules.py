@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from reader.core.errors import NotFoundError
+from reader.core.storage import tags as tag_store
 from reader.core.storage.sql import Row, execute, fetch_all, fetch_one, scalar
 from reader.core.types import (
     ArticleId,
@@ -157,13 +158,6 @@ def record_stats(db: Database, matched: Mapping[RuleId, int], errors: Mapping[Ru
         )
 
 
-def _tag_id(db: Database, name: str) -> int:
-    found = scalar(db, "SELECT id FROM tags WHERE name = ?", [name])
-    if found is not None:
-        return int(found)
-    return execute(db, "INSERT INTO tags (name) VALUES (?)", [name])
-
-
 def apply_verdict(db: Database, article_id: int, verdict: Verdict, now: str) -> None:
     """Mark a just-stored article read or starred and tag it, as its rules said.
 
@@ -185,12 +179,7 @@ def apply_verdict(db: Database, article_id: int, verdict: Verdict, now: str) -> 
                 article_id,
             ],
         )
-    for name in verdict.tags:
-        execute(
-            db,
-            "INSERT OR IGNORE INTO article_tags (article_id, tag_id, from_note) VALUES (?, ?, 0)",
-            [article_id, _tag_id(db, name)],
-        )
+    tag_store.add_article_tags(db, [ArticleId(article_id)], verdict.tags)
 
 
 def preview_candidates(
