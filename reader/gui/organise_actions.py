@@ -23,7 +23,6 @@ from reader.gui.dialogs.tag_dialog import TagArticlesDialog
 from reader.gui.models.feeds_model import Node
 
 if TYPE_CHECKING:
-    from reader.core.library import Library
     from reader.gui.main_window import MainWindow
 
 SCROLL_READ_FLUSH_MS = 400
@@ -212,26 +211,16 @@ class OrganiseActions:
         return dialog
 
     def add_tags(self, article_ids: Sequence[ArticleId], tags: Sequence[str]) -> None:
-        """Add ``tags`` to each article's typed tags (those it has are kept)."""
+        """Add ``tags`` to each article's typed tags (those it has are kept), in one write."""
         window = self._organiser()
         ids, wanted = list(article_ids), list(tags)
         if not ids or not wanted:
             return
 
-        def run(lib: Library) -> Changes:
-            changes = Changes()
-            for article_id in ids:
-                have = lib.article_field_tags(article_id)
-                folded = {t.casefold() for t in have}
-                new = [t for t in wanted if t.casefold() not in folded]
-                if new:
-                    changes |= lib.set_article_tags(article_id, [*have, *new])
-            return changes
-
         shown = ", ".join(f"#{t}" for t in wanted)
         plural = "s" * (len(ids) != 1)
         window.tasks.mutate(
-            run,
+            lambda lib: lib.add_article_tags(ids, wanted),  # one write for the whole selection
             initiator=self,
             on_done=lambda _c: window.statusBar().showMessage(
                 f"Tagged {len(ids):,} article{plural} with {shown}.", 5000

@@ -102,6 +102,41 @@ def test_t_tags_the_selected_articles_and_the_tags_group_shows_them(
     assert window.articles_model.rowCount() == 3
 
 
+def test_t_tags_fifty_selected_articles_in_one_write(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[int] = []
+    one_by_one: list[object] = []
+    add_many = Library.add_article_tags
+
+    def counted(lib: Library, ids, tags):  # type: ignore[no-untyped-def]
+        writes.append(len(ids))
+        return add_many(lib, ids, tags)
+
+    monkeypatch.setattr(Library, "add_article_tags", counted)
+    monkeypatch.setattr(Library, "set_article_tags", lambda *a: one_by_one.append(a))
+    first = window.articles_model.article(0)
+    assert first is not None
+    select_rows(window, list(range(50)))
+    window.articles_pane.table.setFocus()
+    qtbot.keyClick(window.articles_pane.table, Qt.Key.Key_T)
+    dialog = window.tag_dialog
+    assert isinstance(dialog, TagArticlesDialog)
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.edit, "batch")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert writes == [50] and one_by_one == []  # the whole selection in one write
+    ids = [a.id for a in window.articles_pane.selected_articles()]
+    assert len(ids) == 50
+    for article_id in ids:
+        assert window.reader.article_field_tags(article_id) == ("batch",)
+    assert "Tagged 50 articles with #batch." in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "#batch" in tag_names(window))
+    window.feeds_pane.select_key("tag:batch")
+    assert window.articles_model.rowCount() == 50
+
+
 @popup_shows
 def test_tag_field_completes_the_tag_being_typed(qtbot: QtBot, window: MainWindow) -> None:
     first = window.articles_model.article(4)
