@@ -939,6 +939,7 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.annotations_pane.flush()  # a note being typed is queued (durably) before closing
+        self.flush_scrolled_past()  # so are the rows just scrolled past (mark read on scroll)
         self.save_state()
         for timer in (self._mark_read_timer, self._auto_refresh, self._counts_timer):
             timer.stop()

@@ -310,13 +310,16 @@ class OrganiseActions:
             self._scroll_timer.start()
 
     def flush_scrolled_past(self) -> None:
-        """Write the articles scrolled past as read, in one batch."""
+        """Write the articles scrolled past as read, in one batch. The window calls it as it
+        closes too; the write is durable, so a batch still waiting then is not lost."""
         self._scroll_timer.stop()
         if not self._scrolled_past:
             return
         ids = sorted(self._scrolled_past)
         self._scrolled_past.clear()
-        self._organiser().tasks.mutate(lambda lib: lib.set_read(ids, True), initiator=self)
+        self._organiser().tasks.mutate(
+            lambda lib: lib.set_read(ids, True), initiator=self, durable=True
+        )
 
     def mark_older_read(self) -> None:
         window = self._organiser()

@@ -3,6 +3,7 @@ marking read on scroll past, and marking older articles read."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -282,6 +283,29 @@ def test_scrolling_past_marks_read_only_when_the_preference_is_on(
     qtbot.wait(600)
     wait_idle(qtbot, window)
     assert read_rows(window) == list(range(0, 25))
+
+
+def test_rows_scrolled_past_just_before_closing_are_still_marked_read(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    sample_library: Path,
+    quiet_settings: SettingsStore,
+) -> None:
+    quiet_settings.set("mark_read_on_scroll", True)
+    window = make_window(sample_library, quiet_settings)
+    # the writer is busy when the window closes: what waits in its queue then is dropped,
+    # unless it must be kept (a note typed, rows read)
+    gate = threading.Event()
+    window.tasks.run_db(lambda _lib: gate.wait(10))
+    window.articles_pane.table.setFocus()
+    scroll_to_row(qtbot, window, 20)
+    assert window._scroll_timer.isActive()  # the batch waits for the scrolling to stop
+    window.close()
+    threading.Timer(0.2, gate.set).start()
+    window.tasks.shutdown()
+    with Library.open(sample_library) as lib:
+        listed = lib.list_articles(ArticleFilter(), limit=200).articles
+        assert [r for r, a in enumerate(listed) if a.read] == list(range(20))
 
 
 def test_preference_on_at_start_checks_the_menu(
