@@ -109,7 +109,6 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         self.refreshing: RefreshProgress | None = None
         self._pending_counts = False
         self._explicitly_toggled: set[ArticleId] = set()
-        self._shown_feeds: tuple[list[Folder], list[Feed], int] = ([], [], 0)
 
         self.feeds_model = FeedsModel(
             self._icon, lambda: resources.icon("alert", self.theme.error), reader.path
@@ -320,7 +319,6 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
     def _show_feeds(
         self, folders: list[Folder], feeds: list[Feed], starred: int, tags: list[TagCount]
     ) -> None:
-        self._shown_feeds = (folders, feeds, starred)
         self.feeds_model.load(folders, feeds, starred, tags)
         self.named_actions["remove_demo"].setEnabled(
             any(f.folder == DEMO_FOLDER and is_demo_url(f.url) for f in feeds)
@@ -336,19 +334,20 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         renamed = changes.feeds and not changes.counts and not changes.articles
         if changes.folders or known != set(changes.feeds) or renamed:
             self.reload_feeds()
-        elif changes.tags:
-            # A note edit can add or drop a #tag: only the Tags group is read again.
-            folders, feeds, starred = self._shown_feeds
-            self._show_feeds(folders, feeds, starred, self.reader.list_tags())
-        elif changes.counts:
-            if self.refreshing is not None:
-                self._pending_counts = True
-                if not self._counts_timer.isActive():
-                    self._counts_timer.start()
-            else:
-                self._flush_counts()
-        elif changes.articles:
-            self.feeds_model.set_starred(self.reader.starred_count())  # a star, not a read
+        else:
+            if changes.tags:
+                # A tag given, or a note's #tag: only the Tags group is read again; the feeds
+                # keep the counts the tree shows now.
+                self.feeds_model.set_tags(self.reader.list_tags())
+            if changes.counts:
+                if self.refreshing is not None:
+                    self._pending_counts = True
+                    if not self._counts_timer.isActive():
+                        self._counts_timer.start()
+                else:
+                    self._flush_counts()
+            elif changes.articles:
+                self.feeds_model.set_starred(self.reader.starred_count())  # a star, not a read
         self.articles_model.apply_changes(changes)
         self.apply_annotation_changes(changes)
         self.apply_offline_changes(changes)

@@ -138,6 +138,28 @@ def test_t_tags_fifty_selected_articles_in_one_write(
     assert window.articles_model.rowCount() == 50
 
 
+def test_a_new_tag_leaves_the_feed_counts_as_they_are_now(qtbot: QtBot, window: MainWindow) -> None:
+    alpha = feed_id(window, "Alpha Feed")
+    window.feeds_pane.select_key(f"feed:{alpha}")
+    article = window.articles_model.article(0)
+    assert article is not None and unread_in(window, alpha) == 30
+    window.articles_pane.select_row(0)
+    window.toggle_read()  # m: read
+    wait_idle(qtbot, window)
+    assert unread_in(window, alpha) == 29
+    window.add_tags([article.id], ["later"])  # a tag the Tags group does not have yet
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: "#later" in tag_names(window))
+    assert unread_in(window, alpha) == 29
+    assert window.feeds_model.total_unread() == 89
+    assert window.windowTitle() == "Gloss (89 unread)"
+    # and a tag given again (the group's shape unchanged) keeps them too
+    window.add_tags([article.id], ["later", "again"])
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: "#again" in tag_names(window))
+    assert unread_in(window, alpha) == 29
+
+
 @popup_shows
 def test_tag_field_completes_the_tag_being_typed(qtbot: QtBot, window: MainWindow) -> None:
     first = window.articles_model.article(4)

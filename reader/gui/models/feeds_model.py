@@ -189,7 +189,18 @@ class FeedsModel(QAbstractItemModel):
                     index = self.createIndex(node.row(), 0, node)
                     self.dataChanged.emit(index, index)
             return
-        # a search came or went: rebuild, keeping the feeds' counts as they are now
+        self._rebuild_keeping_counts()  # a search came or went
+
+    def set_tags(self, tags: Sequence[TagCount]) -> None:
+        """The Tags group (a tag given, dropped or counted again). The feeds keep the unread
+        counts they show now, not those of the feed list last loaded."""
+        self._tags = tuple(tags)
+        if self._root.children:
+            self._rebuild_keeping_counts()
+
+    def _rebuild_keeping_counts(self) -> None:
+        """Rebuild from the folders and feeds last loaded, with the feeds' counts as they are
+        now (``set_counts`` may have changed them since); an unchanged shape only updates."""
         counts: dict[FeedId, int] = {}
         self._collect_counts(self._root, counts)
         folders, feeds = self._shown
