@@ -158,3 +158,51 @@ def test_rules_survive_a_restart_and_a_feed_rule_is_preselected(
     assert dialog.rule_texts() == ["When the title contains “story 1” → star (only “Beta Feed”)"]
     dialog.reject()
     QApplication.processEvents()
+
+
+def test_rules_move_up_and_down_with_the_buttons_and_ctrl_arrows(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    def add(pattern: str) -> None:
+        spec = RuleSpec(RuleField.TITLE, RuleKind.WORDS, pattern, RuleAction.READ)
+        window.tasks.mutate(lambda lib: lib.add_rule(spec)[1])
+
+    for pattern in ("one", "two", "three"):
+        add(pattern)
+    wait_idle(qtbot, window)
+    dialog = window.edit_rules()
+    qtbot.waitExposed(dialog)
+
+    def order() -> list[str]:
+        return [t.split("“")[1].split("”")[0] for t in dialog.rule_texts()]
+
+    def stored() -> list[str]:
+        return [r.spec.pattern for r in window.reader.list_rules()]
+
+    assert order() == stored() == ["one", "two", "three"]
+    assert dialog.selected_rule().spec.pattern == "one"  # type: ignore[union-attr]
+    assert not dialog.up_button.isEnabled() and dialog.down_button.isEnabled()
+
+    dialog.select_rule(int(window.reader.list_rules()[2].id))
+    assert dialog.up_button.isEnabled() and not dialog.down_button.isEnabled()
+    qtbot.mouseClick(dialog.up_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: order() == ["one", "three", "two"], timeout=5000)
+    assert stored() == ["one", "three", "two"]
+    assert dialog.selected_rule().spec.pattern == "three"  # type: ignore[union-attr]
+
+    dialog.list.setFocus()
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: order() == ["three", "one", "two"], timeout=5000)
+    assert dialog.selected_rule().spec.pattern == "three"  # type: ignore[union-attr]
+    assert not dialog.up_button.isEnabled()
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    wait_idle(qtbot, window)
+    assert stored() == ["three", "one", "two"]  # the top one stays on top
+
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: order() == ["one", "three", "two"], timeout=5000)
+    qtbot.mouseClick(dialog.down_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: order() == ["one", "two", "three"], timeout=5000)
+    assert stored() == ["one", "two", "three"]
+    assert not dialog.down_button.isEnabled()
+    dialog.reject()

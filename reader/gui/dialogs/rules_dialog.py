@@ -415,7 +415,8 @@ class RulesDialog(QDialog):
 
         intro = QLabel(
             "Rules act on new articles as they arrive: mark them read, star or tag them, or "
-            "skip them so they are never stored. Articles you already have are not changed.",
+            "skip them so they are never stored. They run from the top of the list down. "
+            "Articles you already have are not changed.",
             self,
         )
         intro.setWordWrap(True)
@@ -449,13 +450,25 @@ class RulesDialog(QDialog):
         self.edit_button.clicked.connect(self.edit_rule)
         self.delete_button = QPushButton("&Delete", self)
         self.delete_button.clicked.connect(self.delete_rule)
+        self.up_button = QPushButton("Move &Up", self)
+        self.up_button.setToolTip("Run this rule earlier (Ctrl+Up)")
+        self.up_button.clicked.connect(lambda: self.move_rule(-1))
+        self.down_button = QPushButton("Move Dow&n", self)
+        self.down_button.setToolTip("Run this rule later (Ctrl+Down)")
+        self.down_button.clicked.connect(lambda: self.move_rule(+1))
         side = QVBoxLayout()
         for button in (self.add_button, self.edit_button, self.delete_button):
+            button.setAutoDefault(False)
+            side.addWidget(button)
+        side.addSpacing(12)
+        for button in (self.up_button, self.down_button):
             button.setAutoDefault(False)
             side.addWidget(button)
         side.addStretch(1)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list, self.delete_rule)
         QShortcut(QKeySequence(QKeySequence.StandardKey.New), self, lambda: self.add_rule())
+        QShortcut(QKeySequence("Ctrl+Up"), self.list, lambda: self.move_rule(-1))
+        QShortcut(QKeySequence("Ctrl+Down"), self.list, lambda: self.move_rule(+1))
 
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
@@ -535,6 +548,9 @@ class RulesDialog(QDialog):
         rule = self.selected_rule()
         self.edit_button.setEnabled(rule is not None)
         self.delete_button.setEnabled(rule is not None)
+        row = self._rules.index(rule) if rule is not None else -1
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < len(self._rules) - 1)
         if rule is not None and rule.last_error:
             self.problem.setText(f"Last problem with this rule: {rule.last_error}")
             self.problem.show()
@@ -579,6 +595,17 @@ class RulesDialog(QDialog):
                 return
         rule_id = rule.id
         self._tasks.mutate(lambda lib: lib.delete_rule(rule_id), initiator=self)
+
+    def move_rule(self, step: int) -> None:
+        """Run the selected rule one place earlier (-1) or later (+1); it stays selected."""
+        rule = self.selected_rule()
+        if rule is None:
+            return
+        row = self._rules.index(rule)
+        if not 0 <= row + step < len(self._rules):
+            return
+        rule_id = rule.id
+        self._tasks.mutate(lambda lib: lib.move_rule(rule_id, step), initiator=self)
 
     def _item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if column != 0:
