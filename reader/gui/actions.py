@@ -10,11 +10,15 @@ on the object that owns the actions (the main window), so the table stays plain 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+V = TypeVar("V", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +302,31 @@ def build_actions(owner: QObject, overrides: Mapping[str, str]) -> dict[str, QAc
             action.triggered.connect(lambda _checked=False, h=handler: h())
         actions[spec.name] = action
     return actions
+
+
+def add_choices(
+    menu: QMenu,
+    choices: Iterable[tuple[V, str]],
+    pick: Callable[[V], object],
+    *,
+    name: Callable[[V], str] | None = None,
+) -> tuple[QActionGroup, dict[V, QAction]]:
+    """One checkable action per ``(value, label)`` in ``menu``, only one checked at a time;
+    choosing one calls ``pick(value)``. ``name`` gives each action its object name. The group
+    is returned so that a menu can add an action of its own to it (``Custom…``)."""
+    group = QActionGroup(menu)
+    group.setExclusive(True)
+    actions: dict[V, QAction] = {}
+    for value, label in choices:
+        action = QAction(label, menu)
+        if name is not None:
+            action.setObjectName(name(value))
+        action.setCheckable(True)
+        action.triggered.connect(lambda _checked=False, v=value: pick(v))
+        group.addAction(action)
+        menu.addAction(action)
+        actions[value] = action
+    return group, actions
 
 
 def shortcuts_sheet_html(actions: Mapping[str, QAction]) -> str:

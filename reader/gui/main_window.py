@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QIcon
+from PySide6.QtGui import QActionGroup, QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -47,7 +47,7 @@ from reader.core.types import (
     TagCount,
 )
 from reader.gui import resources
-from reader.gui.actions import MENUS, SPECS, TOOLBAR, build_actions
+from reader.gui.actions import MENUS, SPECS, TOOLBAR, add_choices, build_actions
 from reader.gui.annotation_actions import AnnotationActions
 from reader.gui.dialogs.add_feed import AddFeedDialog
 from reader.gui.dialogs.shortcuts import ShortcutsDialog
@@ -240,15 +240,10 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         self, parent: QMenu, title: str, key: str, choices: tuple[tuple[int, str], ...]
     ) -> None:
         menu = parent.addMenu(title)
-        group = QActionGroup(menu)
-        current = self.settings.get(key)
-        for value, label in choices:
-            action = QAction(label, menu)
-            action.setCheckable(True)
-            action.setChecked(value == current)
-            action.triggered.connect(lambda _c=False, v=value: self._set_preference(key, v))
-            group.addAction(action)
-            menu.addAction(action)
+        _group, actions = add_choices(menu, choices, lambda v: self._set_preference(key, v))
+        current = actions.get(self.settings.get(key))
+        if current is not None:
+            current.setChecked(True)
         menu.setToolTip(PREFERENCES[key].description)
 
     def _build_toolbar(self) -> None:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import (
     QAction,
-    QActionGroup,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
@@ -37,6 +36,7 @@ from reader.core.types import (
     SaveResult,
     TextSource,
 )
+from reader.gui.actions import add_choices
 from reader.gui.dialogs.offline_settings import OfflineSettingsDialog, human_bytes
 from reader.gui.dialogs.save_dialog import SavePageDialog, SaveTextDialog
 from reader.gui.models.feeds_model import Node, NodeKind, SmartView
@@ -145,17 +145,12 @@ class OfflineActions:
 
         # The feed's offline options: one set of actions for the Feed menu and the context menu.
         self.full_text_menu = QMenu("&Full Text", window)
-        self.full_text_actions: dict[FullTextPolicy, QAction] = {}
-        group = QActionGroup(self.full_text_menu)
-        group.setExclusive(True)
-        for policy, label in POLICY_LABELS:
-            action = QAction(label, self.full_text_menu)
-            action.setObjectName(f"full_text_{policy.value}")
-            action.setCheckable(True)
-            action.triggered.connect(lambda _c=False, p=policy: self._set_full_text(p))
-            group.addAction(action)
-            self.full_text_menu.addAction(action)
-            self.full_text_actions[policy] = action
+        _group, self.full_text_actions = add_choices(
+            self.full_text_menu,
+            POLICY_LABELS,
+            self._set_full_text,
+            name=lambda policy: f"full_text_{policy.value}",
+        )
         self.download_images_action = QAction("Download &Images", window)
         self.download_images_action.setObjectName("download_images")
         self.download_images_action.setCheckable(True)

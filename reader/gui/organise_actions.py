@@ -13,11 +13,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from reader.core.errors import GlossError
 from reader.core.types import Article, ArticleCursor, ArticleId, Changes, Feed, FeedId
+from reader.gui.actions import add_choices
 from reader.gui.dialogs.rules_dialog import RuleEditor, RulesDialog, make_rule_editor
 from reader.gui.dialogs.tag_dialog import TagArticlesDialog
 from reader.gui.models.feeds_model import Node
@@ -67,17 +68,12 @@ class OrganiseActions:
             "Remove read articles of this feed after a while; starred, saved, tagged, "
             "highlighted and noted articles are always kept"
         )
-        self.retention_actions: dict[int | None, QAction] = {}
-        group = QActionGroup(self.retention_menu)
-        group.setExclusive(True)
-        for days, label in RETENTION_CHOICES:
-            action = QAction(label, self.retention_menu)
-            action.setObjectName(f"keep_read_{days or 'forever'}")
-            action.setCheckable(True)
-            action.triggered.connect(lambda _c=False, d=days: self.set_selected_retention(d))
-            group.addAction(action)
-            self.retention_menu.addAction(action)
-            self.retention_actions[days] = action
+        group, self.retention_actions = add_choices(
+            self.retention_menu,
+            RETENTION_CHOICES,
+            self.set_selected_retention,
+            name=lambda days: f"keep_read_{days or 'forever'}",
+        )
         self.retention_menu.addSeparator()
         self.retention_custom = QAction("&Custom…", self.retention_menu)
         self.retention_custom.setObjectName("keep_read_custom")
