@@ -57,7 +57,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QStyle,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
@@ -96,6 +95,7 @@ from reader.gui.models.annotations_model import (
 from reader.gui.resources import Theme
 from reader.gui.widgets.highlight_menu import swatch_icon
 from reader.gui.widgets.note_editor import NoteEditor
+from reader.gui.widgets.themed_delegate import ThemedDelegate
 
 log = logging.getLogger("gloss.gui.annotations")
 
@@ -220,19 +220,11 @@ def wrap_text(text: str, font: QFont, width: int, max_lines: int) -> list[str]:
     return lines or [""]
 
 
-class AnnotationDelegate(QStyledItemDelegate):
+class AnnotationDelegate(ThemedDelegate):
     """A card per item: colour bar, quote, note, tag chips, and the Review / Re-attach cues."""
 
     reattach_clicked = Signal(int)
     review_clicked = Signal(int)
-
-    def __init__(self, view: QListView) -> None:
-        super().__init__(view)
-        self._view = view
-        self.theme = resources.LIGHT
-
-    def set_theme(self, theme: Theme) -> None:
-        self.theme = theme
 
     # fonts
 

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QStyle,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from reader.core.library import Library
 from reader.core.types import HIGHLIGHT_COLORS, AnchorStatus, Changes
-from reader.gui import resources
 from reader.gui.models.annotations_model import colour_hex
 from reader.gui.models.highlights_model import (
     ANCHOR_ROLE,
@@ -46,6 +44,7 @@ from reader.gui.models.highlights_model import (
 from reader.gui.panes.annotations_pane import small_font, wrap_text
 from reader.gui.resources import Theme
 from reader.gui.widgets.highlight_menu import swatch_icon
+from reader.gui.widgets.themed_delegate import ThemedDelegate
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_CARD_WIDTH = 820
@@ -55,16 +54,8 @@ EMPTY_TEXT = "No highlights yet — select text in an article and press H."
 NO_MATCH_TEXT = "Nothing matches these filters."
 
 
-class EntryDelegate(QStyledItemDelegate):
+class EntryDelegate(ThemedDelegate):
     """A card per row: colour bar, quote (or note), the highlight's note, then where it is from."""
-
-    def __init__(self, view: QListView) -> None:
-        super().__init__(view)
-        self._view = view
-        self.theme = resources.LIGHT
-
-    def set_theme(self, theme: Theme) -> None:
-        self.theme = theme
 
     def _card_rect(self, rect: QRect) -> QRect:
         width = min(MAX_CARD_WIDTH, self._view.viewport().width() - 32)

@@ -25,16 +25,15 @@ from PySide6.QtWidgets import (
     QListView,
     QStackedLayout,
     QStyle,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QWidget,
 )
 
 from reader.core.types import Article, HitKind, SearchHit
-from reader.gui import resources
 from reader.gui.models.search_model import HIT_ROLE, KIND_LABELS, SearchResultsModel
 from reader.gui.resources import Theme
 from reader.gui.widgets.highlight_menu import highlight_palette
+from reader.gui.widgets.themed_delegate import ThemedDelegate
 
 Index = QModelIndex | QPersistentModelIndex
 PAD_X = 12
@@ -121,15 +120,7 @@ def snippet_layout(
     return best
 
 
-class SearchHitDelegate(QStyledItemDelegate):
-    def __init__(self, view: QListView) -> None:
-        super().__init__(view)
-        self._view = view
-        self.theme = resources.LIGHT
-
-    def set_theme(self, theme: Theme) -> None:
-        self.theme = theme
-
+class SearchHitDelegate(ThemedDelegate):
     @staticmethod
     def _meta_font(font: QFont) -> QFont:
         small = QFont(font)
