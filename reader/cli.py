@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from reader import __version__, cli_annotations, cli_offline, cli_rules, cli_search
+from reader.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
-from reader.core.paths import resolve_library_path
 from reader.core.timeutil import iso_z
 from reader.core.types import (
     Article,
@@ -30,8 +29,6 @@ from reader.core.types import (
     RefreshResult,
 )
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
 # Commands of later parts of Gloss: they exist so that scripts get a plain answer, not a
 # usage error, and they say which part will bring them.
 NOT_BUILT_YET: dict[str, str] = {}
@@ -41,10 +38,6 @@ def _local(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _print_json(obj: dict[str, Any], out: TextIO) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
 def feed_json(feed: Feed) -> dict[str, Any]:
@@ -198,17 +191,6 @@ class Cli(
     cli_search.SearchCommands,
     cli_rules.RulesCommands,
 ):
-    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
-        self.args = args
-        self.out = out
-        self.err = err
-        self.library_path = resolve_library_path(args.library)
-
-    def open(self) -> Any:
-        from reader.core.library import Library
-
-        return Library.open(self.library_path)
-
     def run(self) -> int:
         handler: Callable[[], int] = getattr(self, "cmd_" + self.args.command.replace("-", "_"))
         return handler()
@@ -218,7 +200,7 @@ class Cli(
             feeds: list[Feed] = library.list_feeds()
         if self.args.json:
             for feed in feeds:
-                _print_json(feed_json(feed), self.out)
+                self.write_json(feed_json(feed))
             return EXIT_OK
         if not feeds:
             self.out.write("No subscriptions yet. Add one with: gloss add URL\n")
@@ -282,7 +264,7 @@ class Cli(
                 tally.add(result)
                 touched.extend(result.articles)
                 if self.args.json:
-                    _print_json(refresh_json(result), self.out)
+                    self.write_json(refresh_json(result))
                     self.out.flush()
                 elif result.outcome is RefreshOutcome.ERROR or result.warning:
                     noted.append(result)
@@ -323,7 +305,7 @@ class Cli(
             page = library.list_articles(flt, limit=self.args.limit)
         for article in page.articles:
             if self.args.json:
-                _print_json(article_json(article), self.out)
+                self.write_json(article_json(article))
                 continue
             marks = ("*" if article.starred else " ") + (" " if article.read else "•")
             date = _local(article.sort_at)
@@ -343,7 +325,7 @@ class Cli(
             obj["text"] = text.text if text else ""
             obj["html"] = text.html if text else ""
             obj["text_source"] = text.source.value if text else None
-            _print_json(obj, self.out)
+            self.write_json(obj)
             return EXIT_OK
         self.out.write(article.title + "\n")
         meta = [m for m in (article.feed_title, article.author, _local(article.published)) if m]

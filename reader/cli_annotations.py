@@ -6,25 +6,19 @@ with ``id``, ``article_id``, ``quote``, ``note``, ``color``, ``tags`` and ``anch
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
+from reader.cli_common import EXIT_OK, AddCommand, Commands, JsonFlag, short
 from reader.core.errors import GlossError
 from reader.core.timeutil import iso_z
 from reader.core.types import HIGHLIGHT_COLORS, ArticleId, Highlight
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 EXPORT_FORMATS = ("markdown", "annotations-json")
 
 
-def add_parsers(
-    command: Callable[[str, str], argparse.ArgumentParser],
-    json_flag: Callable[[argparse.ArgumentParser], None],
-) -> None:
+def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
     p = command("highlights", "list highlights (every article's, or one article's)")
     p.add_argument("--article", type=int, metavar="ID", help="only this article")
     json_flag(p)
@@ -89,20 +83,7 @@ def highlight_json(h: Highlight) -> dict[str, Any]:
     }
 
 
-def _short(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class AnnotationCommands:
-    args: argparse.Namespace
-    out: TextIO
-    err: TextIO
-
-    if TYPE_CHECKING:
-
-        def open(self) -> Any: ...
-
+class AnnotationCommands(Commands):
     def cmd_highlights(self) -> int:
         with self.open() as library:
             article = ArticleId(self.args.article) if self.args.article is not None else None
@@ -112,7 +93,7 @@ class AnnotationCommands:
             labels: dict[str, str] = library.color_labels()
         if self.args.json:
             for h in highlights:
-                self.out.write(json.dumps(highlight_json(h), ensure_ascii=False) + "\n")
+                self.write_json(highlight_json(h))
             return EXIT_OK
         if not highlights:
             self.out.write("No highlights yet.\n")
@@ -121,10 +102,10 @@ class AnnotationCommands:
             state = "" if h.anchor in ("exact", "relocated") else f"  [{h.anchor}]"
             self.out.write(
                 f"{h.id:>6}  article {h.article_id:<6} {labels[h.color]:<10} "
-                f"“{_short(h.quote)}”{state}\n"
+                f"“{short(h.quote, 70)}”{state}\n"
             )
             if h.note:
-                self.out.write(f"{'':8}note: {_short(h.note)}\n")
+                self.out.write(f"{'':8}note: {short(h.note, 70)}\n")
             if h.tags:
                 self.out.write(f"{'':8}tags: {', '.join('#' + t for t in h.tags)}\n")
         return EXIT_OK
@@ -139,10 +120,10 @@ class AnnotationCommands:
                 note=self.args.note,
             )
         if self.args.json:
-            self.out.write(json.dumps(highlight_json(highlight), ensure_ascii=False) + "\n")
+            self.write_json(highlight_json(highlight))
         else:
             self.out.write(
-                f"Highlighted “{_short(highlight.quote)}” in article {highlight.article_id} "
+                f"Highlighted “{short(highlight.quote, 70)}” in article {highlight.article_id} "
                 f"(highlight {highlight.id}, {highlight.color}).\n"
             )
         return EXIT_OK

@@ -8,12 +8,12 @@ feeds' entries, so it returns once the full texts and images of that refresh are
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
+from reader.cli_common import EXIT_OK, AddCommand, Commands, JsonFlag, short
 from reader.core.errors import GlossError
 from reader.core.types import (
     ArticleId,
@@ -25,15 +25,11 @@ from reader.core.types import (
     TextSource,
 )
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 ON_OFF = ("on", "off")
 SWITCHABLE = (TextSource.FEED.value, TextSource.FULLTEXT.value)
 
 
-def add_parsers(
-    command: Callable[[str, str], argparse.ArgumentParser],
-    json_flag: Callable[[argparse.ArgumentParser], None],
-) -> None:
+def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
     p = command("save", "save a web page, an HTML or text file, or text from stdin ('-')")
     p.add_argument("source", metavar="URL|FILE|-")
     p.add_argument(
@@ -86,15 +82,7 @@ def save_json(result: SaveResult) -> dict[str, Any]:
     }
 
 
-class OfflineCommands:
-    args: argparse.Namespace
-    out: TextIO
-    err: TextIO
-
-    if TYPE_CHECKING:
-
-        def open(self) -> Any: ...
-
+class OfflineCommands(Commands):
     # ---- shared with refresh ----------------------------------------------------------------
 
     def run_offline(
@@ -120,7 +108,9 @@ class OfflineCommands:
             progress.close()
         if not quiet:
             for step in failures[:20]:
-                self.out.write(f"offline: {step.article_id} {_short(step.title)}: {step.error}\n")
+                self.out.write(
+                    f"offline: {step.article_id} {short(step.title, 60)}: {step.error}\n"
+                )
             if len(failures) > 20:
                 self.out.write(f"offline: … and {len(failures) - 20} more (tried again later)\n")
         return report
@@ -159,7 +149,7 @@ class OfflineCommands:
                 ids = [result.article_id, *result.related]
                 report = self.run_offline(library.process_offline(ids), quiet=self.args.json)
         if self.args.json:
-            self.out.write(json.dumps(save_json(result), ensure_ascii=False) + "\n")
+            self.write_json(save_json(result))
             return EXIT_OK
         if result.duplicate:
             self.out.write(
@@ -181,7 +171,7 @@ class OfflineCommands:
             if self.args.json:
                 report = OfflineReport()
                 for step in steps:
-                    self.out.write(json.dumps(_progress_json(step), ensure_ascii=False) + "\n")
+                    self.write_json(_progress_json(step))
                     self.out.flush()
                 return EXIT_OK
             report = self.run_offline(steps)
@@ -283,8 +273,3 @@ def _keep_days(value: str) -> int | str:
     if days < 1:
         raise argparse.ArgumentTypeError("keep read articles at least 1 day (or 'forever')")
     return days
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,11 +7,10 @@ is a feed option (``gloss feed-options FEED --keep-read-days N|forever``, in cli
 
 from __future__ import annotations
 
-import argparse
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
+from reader.cli_common import EXIT_OK, AddCommand, Commands, JsonFlag
 from reader.core.types import (
     ArticleFilter,
     ArticleId,
@@ -24,14 +23,10 @@ from reader.core.types import (
     RuleSpec,
 )
 
-EXIT_OK = 0
 PREVIEW_LIMIT = 20
 
 
-def add_parsers(
-    command: Callable[[str, str], argparse.ArgumentParser],
-    json_flag: Callable[[argparse.ArgumentParser], None],
-) -> None:
+def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
     p = command("rules", "list the rules that act on new articles as they arrive")
     json_flag(p)
 
@@ -110,21 +105,13 @@ def describe(rule: Rule) -> str:
     return f"{scope}: when {spec.field.value} {what} {json.dumps(spec.pattern)} → {then}"
 
 
-class RulesCommands:
-    args: argparse.Namespace
-    out: TextIO
-    err: TextIO
-
-    if TYPE_CHECKING:
-
-        def open(self) -> Any: ...
-
+class RulesCommands(Commands):
     def cmd_rules(self) -> int:
         with self.open() as library:
             rules: list[Rule] = library.list_rules()
         if self.args.json:
             for rule in rules:
-                self.out.write(json.dumps(rule_json(rule), ensure_ascii=False) + "\n")
+                self.write_json(rule_json(rule))
             return EXIT_OK
         if not rules:
             self.out.write(

@@ -10,24 +10,19 @@ place; a search that finds nothing prints "No results for …" and exits 0.
 
 from __future__ import annotations
 
-import argparse
 import unicodedata
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
+from reader.cli_common import EXIT_OK, EXIT_USAGE, AddCommand, Commands, JsonFlag
 from reader.core.errors import NotFoundError, QuerySyntaxError
 from reader.core.timeutil import iso_z
 from reader.core.types import SavedSearch, SavedSearchId, SearchHit, Snippet
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 PLAIN_MARKS = ("«", "»")
 
 
-def add_parsers(
-    command: Callable[[str, str], argparse.ArgumentParser],
-    json_flag: Callable[[argparse.ArgumentParser], None],
-) -> None:
+def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
     p = command(
         "search",
         'search articles, highlights and notes: words, "phrases", -word, OR, (groups), '
@@ -97,15 +92,7 @@ def caret_line(query: str, position: int, length: int) -> str:
     return " " * width(query[:position]) + "^" * max(1, width(under))
 
 
-class SearchCommands:
-    args: argparse.Namespace
-    out: TextIO
-    err: TextIO
-
-    if TYPE_CHECKING:
-
-        def open(self) -> Any: ...
-
+class SearchCommands(Commands):
     def _syntax_error(self, query: str, error: QuerySyntaxError) -> int:
         self.err.write(f"gloss {self.args.command}: {error}\n")
         self.err.write(f"  {query}\n  {caret_line(query, error.position, error.length)}\n")
@@ -126,7 +113,7 @@ class SearchCommands:
                 return self._syntax_error(query, e)
         if self.args.json:
             for hit in results.hits:
-                self.out.write(_dumps(hit_json(hit)))
+                self.write_json(hit_json(hit))
             return EXIT_OK
         if not results.hits:
             self.out.write(f"No results for {query}\n")
@@ -149,7 +136,7 @@ class SearchCommands:
             found: list[SavedSearch] = library.list_saved_searches()
         if self.args.json:
             for saved in found:
-                self.out.write(_dumps(saved_search_json(saved)))
+                self.write_json(saved_search_json(saved))
             return EXIT_OK
         if not found:
             self.out.write("No saved searches. Save one with: gloss save-search NAME QUERY\n")
@@ -180,9 +167,3 @@ class SearchCommands:
             library.delete_saved_search(saved.id)
         self.out.write(f"Deleted saved search {saved.id}: {saved.name}\n")
         return EXIT_OK
-
-
-def _dumps(obj: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(obj, ensure_ascii=False) + "\n"
