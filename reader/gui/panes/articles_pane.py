@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.types import Article, ArticleFilter, ArticleId
+from reader.gui.models import step_target
 from reader.gui.models.articles_model import DATE, FEED, STAR, TITLE, ArticlesModel
 from reader.gui.panes.search_results import SearchResultsView
 from reader.gui.widgets.search_field import SearchBox, SearchMessage
@@ -222,11 +223,7 @@ class ArticlesPane(QWidget):
         """j/k: the next or previous row, loading the next page at the end of the list."""
         if self.searching:
             return self.results.step(step)
-        row = self.current_row()
-        target = 0 if row is None else row + step
-        if target >= self.model.rowCount() and self.model.canFetchMore():
-            self.model.fetchMore()
-        return self.select_row(target)
+        return self.select_row(step_target(self.model, self.current_row(), step))
 
     def move_to_unread(self, step: int) -> bool:
         """n/p: the next (or previous) unread article, loading pages as needed going down."""

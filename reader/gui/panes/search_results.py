@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.types import Article, HitKind, SearchHit
+from reader.gui.models import step_target
 from reader.gui.models.search_model import HIT_ROLE, KIND_LABELS, SearchResultsModel
 from reader.gui.resources import Theme
 from reader.gui.widgets.highlight_menu import highlight_palette
@@ -358,11 +359,7 @@ class SearchResultsView(QWidget):
         return True
 
     def step(self, step: int) -> bool:
-        row = self.current_row()
-        target = 0 if row is None else row + step
-        if target >= self.model.rowCount() and self.model.canFetchMore():
-            self.model.fetchMore()
-        return self.select_row(target)
+        return self.select_row(step_target(self.model, self.current_row(), step))
 
     def move_to_unread(self, step: int) -> bool:
         row = self.current_row()
