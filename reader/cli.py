@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reader import __version__, cli_annotations, cli_offline, cli_rules, cli_search
-from reader.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from reader.cli_common import EXIT_ERROR, EXIT_OK
 from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
 from reader.core.timeutil import iso_z
 from reader.core.types import (
@@ -198,12 +198,7 @@ class Cli(
     def cmd_feeds(self) -> int:
         with self.open() as library:
             feeds: list[Feed] = library.list_feeds()
-        if self.args.json:
-            for feed in feeds:
-                self.write_json(feed_json(feed))
-            return EXIT_OK
-        if not feeds:
-            self.out.write("No subscriptions yet. Add one with: gloss add URL\n")
+        if self.listed(feeds, feed_json, "No subscriptions yet. Add one with: gloss add URL"):
             return EXIT_OK
         width = max(len(str(f.id)) for f in feeds)
         for feed in feeds:
@@ -292,28 +287,22 @@ class Cli(
 
     def cmd_articles(self) -> int:
         if self.args.limit < 1:
-            self.err.write("gloss articles: --limit must be at least 1\n")
-            return EXIT_USAGE
-        flt = ArticleFilter(
-            feed_ids=(FeedId(self.args.feed),) if self.args.feed is not None else None,
-            unread_only=self.args.unread,
-            starred_only=self.args.starred,
-        )
+            return self.usage_error("--limit must be at least 1")
         with self.open() as library:
-            if self.args.feed is not None:
-                library.get_feed(FeedId(self.args.feed))
+            flt = ArticleFilter(
+                feed_ids=self.feed_scope(library),
+                unread_only=self.args.unread,
+                starred_only=self.args.starred,
+            )
             page = library.list_articles(flt, limit=self.args.limit)
+        if self.listed(page.articles, article_json, "No articles."):
+            return EXIT_OK
         for article in page.articles:
-            if self.args.json:
-                self.write_json(article_json(article))
-                continue
             marks = ("*" if article.starred else " ") + (" " if article.read else "•")
             date = _local(article.sort_at)
             self.out.write(
                 f"{article.id:>7} {marks} {date}  {article.title}  — {article.feed_title or ''}\n"
             )
-        if not page.articles and not self.args.json:
-            self.out.write("No articles.\n")
         return EXIT_OK
 
     def cmd_show(self) -> int:
@@ -387,8 +376,7 @@ class Cli(
 
     def cmd_backup(self) -> int:
         if self.args.keep < 1:
-            self.err.write("gloss backup: --keep must be at least 1\n")
-            return EXIT_USAGE
+            return self.usage_error("--keep must be at least 1")
         with self.open() as library:
             info = library.backup(keep=self.args.keep)
         self.out.write(f"Backup written: {info.path} ({info.size_bytes / 1e6:.1f} MB)\n")

@@ -91,12 +91,7 @@ class AnnotationCommands(Commands):
                 library.get_article(article)  # a clear "no such article" instead of nothing
             highlights: list[Highlight] = library.list_highlights(article)
             labels: dict[str, str] = library.color_labels()
-        if self.args.json:
-            for h in highlights:
-                self.write_json(highlight_json(h))
-            return EXIT_OK
-        if not highlights:
-            self.out.write("No highlights yet.\n")
+        if self.listed(highlights, highlight_json, "No highlights yet."):
             return EXIT_OK
         for h in highlights:
             state = "" if h.anchor in ("exact", "relocated") else f"  [{h.anchor}]"

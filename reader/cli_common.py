@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
-from typing import Any, Protocol, TextIO
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TextIO, TypeVar
 
 from reader.core.paths import resolve_library_path
+from reader.core.types import FeedId
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+T = TypeVar("T")
 
 
 class AddCommand(Protocol):
@@ -49,3 +52,29 @@ class Commands:
     def write_json(self, obj: dict[str, Any]) -> None:
         """One line of JSON Lines."""
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def listed(self, rows: Sequence[T], to_json: Callable[[T], dict[str, Any]], empty: str) -> bool:
+        """What every listing command prints the same way: with ``--json``, each row as a JSON
+        line; else, when there are no rows, the ``empty`` message. True when that was all."""
+        if self.args.json:
+            for row in rows:
+                self.write_json(to_json(row))
+            return True
+        if not rows:
+            self.out.write(empty + "\n")
+            return True
+        return False
+
+    def usage_error(self, message: str) -> int:
+        """A usage error found after parsing (``gloss articles: --limit must be …``): exit 2."""
+        self.err.write(f"gloss {self.args.command}: {message}\n")
+        return EXIT_USAGE
+
+    def feed_scope(self, library: Any) -> tuple[FeedId, ...] | None:
+        """``--feed ID`` as a filter's ``feed_ids``, once the feed is known to exist: a clear
+        "no such feed" instead of an empty answer."""
+        if self.args.feed is None:
+            return None
+        feed_id = FeedId(self.args.feed)
+        library.get_feed(feed_id)
+        return (feed_id,)

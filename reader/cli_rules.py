@@ -109,14 +109,8 @@ class RulesCommands(Commands):
     def cmd_rules(self) -> int:
         with self.open() as library:
             rules: list[Rule] = library.list_rules()
-        if self.args.json:
-            for rule in rules:
-                self.write_json(rule_json(rule))
-            return EXIT_OK
-        if not rules:
-            self.out.write(
-                'No rules. Add one with: gloss rule-add "WORDS" --action read|star|tag|skip\n'
-            )
+        empty = 'No rules. Add one with: gloss rule-add "WORDS" --action read|star|tag|skip'
+        if self.listed(rules, rule_json, empty):
             return EXIT_OK
         width = max(len(str(r.id)) for r in rules)
         for rule in rules:
@@ -168,12 +162,8 @@ class RulesCommands(Commands):
         return self._enable(False)
 
     def cmd_mark_older_read(self) -> int:
-        flt = ArticleFilter(
-            feed_ids=(FeedId(self.args.feed),) if self.args.feed is not None else None
-        )
         with self.open() as library:
-            if self.args.feed is not None:
-                library.get_feed(FeedId(self.args.feed))
+            flt = ArticleFilter(feed_ids=self.feed_scope(library))
             count, _ = library.mark_older_read(ArticleId(self.args.article), flt)
         self.out.write(f"Marked read: {count} older article(s).\n")
         return EXIT_OK

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from reader.cli_common import EXIT_OK, EXIT_USAGE, AddCommand, Commands, JsonFlag
+from reader.cli_common import EXIT_OK, AddCommand, Commands, JsonFlag
 from reader.core.errors import NotFoundError, QuerySyntaxError
 from reader.core.timeutil import iso_z
 from reader.core.types import SavedSearch, SavedSearchId, SearchHit, Snippet
@@ -94,29 +94,21 @@ def caret_line(query: str, position: int, length: int) -> str:
 
 class SearchCommands(Commands):
     def _syntax_error(self, query: str, error: QuerySyntaxError) -> int:
-        self.err.write(f"gloss {self.args.command}: {error}\n")
-        self.err.write(f"  {query}\n  {caret_line(query, error.position, error.length)}\n")
-        return EXIT_USAGE
+        caret = caret_line(query, error.position, error.length)
+        return self.usage_error(f"{error}\n  {query}\n  {caret}")
 
     def cmd_search(self) -> int:
         query = " ".join(self.args.query)
         if self.args.limit < 1:
-            self.err.write("gloss search: --limit must be at least 1\n")
-            return EXIT_USAGE
+            return self.usage_error("--limit must be at least 1")
         if not query.strip():
-            self.err.write("gloss search: type a word, a phrase or a filter to search for\n")
-            return EXIT_USAGE
+            return self.usage_error("type a word, a phrase or a filter to search for")
         with self.open() as library:
             try:
                 results = library.search(query, limit=self.args.limit)
             except QuerySyntaxError as e:
                 return self._syntax_error(query, e)
-        if self.args.json:
-            for hit in results.hits:
-                self.write_json(hit_json(hit))
-            return EXIT_OK
-        if not results.hits:
-            self.out.write(f"No results for {query}\n")
+        if self.listed(results.hits, hit_json, f"No results for {query}"):
             return EXIT_OK
         bold = self.out.isatty()
         for hit in results.hits:
@@ -134,12 +126,8 @@ class SearchCommands(Commands):
     def cmd_searches(self) -> int:
         with self.open() as library:
             found: list[SavedSearch] = library.list_saved_searches()
-        if self.args.json:
-            for saved in found:
-                self.write_json(saved_search_json(saved))
-            return EXIT_OK
-        if not found:
-            self.out.write("No saved searches. Save one with: gloss save-search NAME QUERY\n")
+        empty = "No saved searches. Save one with: gloss save-search NAME QUERY"
+        if self.listed(found, saved_search_json, empty):
             return EXIT_OK
         width = max(len(str(s.id)) for s in found)
         for saved in found:
