@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reader import __version__, cli_annotations, cli_offline, cli_rules, cli_search
-from reader.cli_common import EXIT_ERROR, EXIT_OK
+from reader.cli_common import EXIT_ERROR, EXIT_OK, CommandParser
 from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
 from reader.core.timeutil import iso_z
 from reader.core.types import (
@@ -103,10 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the window, print one JSON line (interactive_ms, rss_mb) and quit",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help)
+    def command(name: str, help: str, *, query: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.words_are_query = query
+        return p
 
     def json_flag(p: argparse.ArgumentParser) -> None:
         p.add_argument("--json", action="store_true", help="print JSON Lines, one object per line")

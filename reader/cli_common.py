@@ -23,12 +23,41 @@ T = TypeVar("T")
 
 
 class AddCommand(Protocol):
-    """``command(name, help)``: a new subcommand's parser, its help also its description."""
+    """``command(name, help)``: a new subcommand's parser, its help also its description;
+    ``query=True`` for a command whose words are a search query (see ``CommandParser``)."""
 
-    def __call__(self, name: str, help: str) -> argparse.ArgumentParser: ...
+    def __call__(self, name: str, help: str, *, query: bool = False) -> argparse.ArgumentParser: ...
 
 
 JsonFlag = Callable[[argparse.ArgumentParser], None]
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser. One whose words are a search query reads ``-word`` as the query's
+    exclusion instead of an unknown option (``gloss search rust -java``), and takes its options
+    anywhere among the words (``gloss search rust --json -java``)."""
+
+    words_are_query = False
+    _intermixed = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if not self.words_are_query or self._intermixed:
+            return super().parse_known_args(args, namespace)
+        self._intermixed = True  # parse_known_intermixed_args comes back here for each pass
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixed = False
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        if (
+            self.words_are_query
+            and arg_string.startswith("-")
+            and not arg_string.startswith("--")
+            and arg_string not in self._option_string_actions  # -h is still help
+        ):
+            return None  # a word, not an option
+        return super()._parse_optional(arg_string)
 
 
 def short(text: str, limit: int) -> str:

@@ -27,12 +27,14 @@ def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
         "search",
         'search articles, highlights and notes: words, "phrases", -word, OR, (groups), '
         "feed: folder: tag: author: is: has: color: after: before: in: sort:",
+        query=True,
     )
     p.add_argument(
         "query",
         nargs="+",
         metavar="QUERY",
-        help='the search; quote it when it has an exclusion: gloss search "rust -java"',
+        help="words and filters, in one argument or several: gloss search rust -java is:unread; "
+        """a phrase keeps its quotes inside the shell's: gloss search '"borrow checker"'""",
     )
     p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N (default 50)")
     json_flag(p)
@@ -40,9 +42,9 @@ def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
     p = command("searches", "list saved searches (smart folders) with their unread counts")
     json_flag(p)
 
-    p = command("save-search", "save a search as a smart folder")
+    p = command("save-search", "save a search as a smart folder", query=True)
     p.add_argument("name", metavar="NAME")
-    p.add_argument("query", nargs="+", metavar="QUERY")
+    p.add_argument("query", nargs="+", metavar="QUERY", help="the search, as gloss search takes it")
 
     p = command("delete-search", "delete a saved search (its articles are not touched)")
     p.add_argument("search", metavar="NAME|ID")

@@ -95,3 +95,27 @@ def test_check_reports_and_rebuilds_the_index(lib: str) -> None:
     assert "Search index rebuilt: 2 articles." in result.stdout
     result = gloss("--library", lib, "search", "--json", "tomatoes")
     assert result.returncode == 0 and len(json_lines(result.stdout)) == 2
+
+
+def test_an_exclusion_may_be_a_word_of_its_own(
+    capsys: pytest.CaptureFixture[str], lib: str
+) -> None:
+    """``gloss search rust -borrow``: ``-borrow`` is the query's, not an unknown option."""
+    code, quoted, err = run(capsys, "--library", lib, "search", "rust -borrow", "--json")
+    assert code == 0, err
+    assert {r["title"] for r in json_lines(quoted)} == {"Garden diary"}
+    for argv in (["rust", "-borrow", "--json"], ["-borrow", "--json", "rust"]):
+        code, out, err = run(capsys, "--library", lib, "search", *argv)
+        assert (code, out) == (0, quoted), err  # the same search, options anywhere
+    code, out, _ = run(capsys, "--library", lib, "search", "rust", "--limit", "1", "-borrow")
+    assert code == 0 and "Garden diary" in out and "Rust ownership" not in out
+    code, out, _ = run(
+        capsys, "--library", lib, "save-search", "Rust, no borrow", "rust", "-borrow"
+    )
+    assert code == 0 and "(rust -borrow)" in out
+    with pytest.raises(SystemExit) as caught:  # an option it does not have is still a usage error
+        run(capsys, "--library", lib, "search", "rust", "--jsn")
+    assert caught.value.code == 2 and "--jsn" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        run(capsys, "--library", lib, "search", "rust", "-h")
+    assert caught.value.code == 0 and "QUERY" in capsys.readouterr().out
