@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("backup", "write a consistent copy of the library into the backups folder")
     p.add_argument("--keep", type=int, default=10, metavar="N", help="keep the newest N (10)")
     p = command(
-        "check", "check the library file for damage; report its size, backups and image cache"
+        "check",
+        "check the library file and its search index for damage; report its size, backups and "
+        "image cache",
     )
     p.add_argument(
         "--prune-images",

@@ -51,7 +51,8 @@ def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
     p.add_argument("source", choices=SWITCHABLE, metavar="feed|fulltext")
 
     p = command(
-        "feed-options", "show or set a feed's full-text policy and whether its images are kept"
+        "feed-options",
+        "show or set a feed's full-text policy, its images and how long read articles are kept",
     )
     p.add_argument("feed", type=int, metavar="FEED")
     p.add_argument(
@@ -158,8 +159,8 @@ class OfflineCommands(Commands):
             return EXIT_OK
         self.out.write(f"Saved article {result.article_id}: {result.title}\n")
         if result.related:
-            ids = ", ".join(str(i) for i in result.related)
-            self.out.write(f"Related articles saved separately: {ids}\n")
+            related = ", ".join(str(i) for i in result.related)
+            self.out.write(f"Related articles saved separately: {related}\n")
         if report.images:
             self.out.write(f"{report.images} image(s) stored for reading offline.\n")
         return EXIT_OK

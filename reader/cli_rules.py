@@ -7,7 +7,6 @@ is a feed option (``gloss feed-options FEED --keep-read-days N|forever``, in cli
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from reader.cli_common import EXIT_OK, AddCommand, Commands, JsonFlag
@@ -74,7 +73,8 @@ def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
     p.add_argument("rule", type=int, metavar="RULE")
 
     p = command(
-        "mark-older-read", "mark read every article older than this one (in its feed with --feed)"
+        "mark-older-read",
+        "mark read every article older than ARTICLE (in every feed, or in one with --feed)",
     )
     p.add_argument("article", type=int, metavar="ARTICLE")
     p.add_argument("--feed", type=int, metavar="ID", help="only this feed's articles")
@@ -102,7 +102,7 @@ def describe(rule: Rule) -> str:
     scope = f"feed {spec.feed_id} ({rule.feed_title})" if spec.feed_id else "every feed"
     what = "matches" if spec.kind is RuleKind.REGEX else "has"
     then = f"tag {spec.tag}" if spec.action is RuleAction.TAG else spec.action.value
-    return f"{scope}: when {spec.field.value} {what} {json.dumps(spec.pattern)} → {then}"
+    return f"{scope}: when {spec.field.value} {what} “{spec.pattern}” → {then}"
 
 
 class RulesCommands(Commands):

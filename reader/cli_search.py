@@ -10,6 +10,7 @@ place; a search that finds nothing prints "No results for …" and exits 0.
 
 from __future__ import annotations
 
+import textwrap
 import unicodedata
 from typing import Any
 
@@ -20,6 +21,8 @@ from reader.core.types import SavedSearch, SavedSearchId, SearchHit, Snippet
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 PLAIN_MARKS = ("«", "»")
+WRAP = 78  # as `gloss show` wraps
+_HELD = ("\ue000", "\ue001")  # marks held while wrapping: one column, never a break
 
 
 def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
@@ -71,9 +74,8 @@ def saved_search_json(saved: SavedSearch) -> dict[str, Any]:
     return {"id": saved.id, "name": saved.name, "query": saved.query, "unread": saved.unread}
 
 
-def marked(snippet: Snippet, *, bold: bool) -> str:
-    """The snippet with its matches shown: bold on a terminal, «in guillemets» elsewhere."""
-    opener, closer = (BOLD, RESET) if bold else PLAIN_MARKS
+def marked(snippet: Snippet, opener: str, closer: str) -> str:
+    """The snippet's text with each match between ``opener`` and ``closer``."""
     parts: list[str] = []
     at = 0
     for start, end in snippet.marks:
@@ -82,6 +84,21 @@ def marked(snippet: Snippet, *, bold: bool) -> str:
         at = end
     parts.append(snippet.text[at:])
     return "".join(parts)
+
+
+def snippet_lines(snippet: Snippet, *, bold: bool, indent: int) -> list[str]:
+    """The snippet wrapped to ``WRAP`` columns below ``indent`` spaces, its matches shown bold on
+    a terminal and «in guillemets» elsewhere."""
+    opener, closer = (BOLD, RESET) if bold else PLAIN_MARKS
+    lines = textwrap.wrap(
+        marked(snippet, *_HELD),
+        width=max(WRAP, indent + 40),
+        initial_indent=" " * indent,
+        subsequent_indent=" " * indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [line.replace(_HELD[0], opener).replace(_HELD[1], closer) for line in lines]
 
 
 def caret_line(query: str, position: int, length: int) -> str:
@@ -113,12 +130,16 @@ class SearchCommands(Commands):
         if self.listed(results.hits, hit_json, f"No results for {query}"):
             return EXIT_OK
         bold = self.out.isatty()
-        for hit in results.hits:
-            kind = hit.kind.value + (f" ({hit.color})" if hit.color else "")
+        kinds = [hit.kind.value + (f" ({hit.color})" if hit.color else "") for hit in results.hits]
+        kind_width = max(len(kind) for kind in kinds)
+        id_width = max(len(str(hit.article_id)) for hit in results.hits)
+        for kind, hit in zip(kinds, results.hits, strict=True):
             feed = f"  — {hit.feed_title}" if hit.feed_title else ""
-            self.out.write(f"{kind:<18} {hit.article_id:>7}  {hit.title}{feed}\n")
-            if hit.snippet.text:
-                self.out.write(f"{'':<18} {'':>7}  {marked(hit.snippet, bold=bold)}\n")
+            self.out.write(
+                f"{kind:<{kind_width}}  {hit.article_id:>{id_width}}  {hit.title}{feed}\n"
+            )
+            for line in snippet_lines(hit.snippet, bold=bold, indent=kind_width + id_width + 4):
+                self.out.write(line + "\n")
         if results.more:
             self.out.write(
                 f"… more than {self.args.limit} results; narrow the search or use --limit\n"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from reader.cli_search import snippet_lines
 from reader.core.library import Library
-from reader.core.types import ArticleId
+from reader.core.types import ArticleId, Snippet
 from tests.cli.test_cli import gloss, json_lines, run
 from tests.support.feeds import Item, rss
 
@@ -53,6 +54,17 @@ def test_search_plain_output_marks_matches(capsys: pytest.CaptureFixture[str], l
     assert "The «borrow» «checker» reads every function." in out
     code, out, _ = run(capsys, "--library", lib, "search", "--limit", "1", "rust")
     assert code == 0 and "more than 1 results" in out
+
+
+def test_long_snippets_wrap_below_the_title() -> None:
+    text = "the borrow checker " * 12 + "reads every function"
+    start = text.index("reads")
+    lines = snippet_lines(Snippet(text, ((4, 10), (start, start + 5))), bold=False, indent=12)
+    assert len(lines) > 1
+    assert all(len(line) <= 78 for line in lines)
+    assert all(line.startswith(" " * 12) and line[12] != " " for line in lines)
+    assert lines[0].startswith(" " * 12 + "the «borrow» checker")
+    assert lines[-1].endswith(" «reads» every function")
 
 
 def test_no_results_and_usage_errors(capsys: pytest.CaptureFixture[str], lib: str) -> None:
