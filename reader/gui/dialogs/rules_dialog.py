@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QBrush, QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,12 +46,13 @@ from reader.core.types import (
     RuleKind,
     RuleSpec,
 )
+from reader.gui import resources
 from reader.gui.models.articles_model import format_date
 from reader.gui.tasks import TaskManager
 
 PREVIEW_DELAY_MS = 250
 PREVIEW_LIMIT = 50
-ERROR_COLOUR = "#c0392b"
+ERROR_STYLE = "color: palette(bright-text);"  # the theme's error colour, light or dark
 ROOMY_ROWS = "QTreeView::item { padding: 3px 2px; }"
 
 FIELD_CHOICES = (
@@ -145,7 +146,7 @@ class RuleEditor(QDialog):
         self.error_label.setObjectName("ruleError")
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.error_label.setStyleSheet(ERROR_STYLE)
         self.error_label.hide()
         self.action_box = QComboBox(self)
         self.action_box.setObjectName("ruleAction")
@@ -408,6 +409,7 @@ class RulesDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Rules")
         self.setMinimumSize(760, 380)
+        self.resize(900, 440)  # room for a rule's whole sentence with a feed's name
         self._tasks = tasks
         self._reader = reader
         self._rules: list[Rule] = []
@@ -441,7 +443,7 @@ class RulesDialog(QDialog):
         self.problem.setObjectName("ruleProblem")
         self.problem.setWordWrap(True)
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
-        self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.problem.setStyleSheet(ERROR_STYLE)
         self.problem.hide()
 
         self.add_button = QPushButton("&Add…", self)
@@ -502,17 +504,23 @@ class RulesDialog(QDialog):
         self.list.blockSignals(True)
         self.list.clear()
         for rule in self._rules:
-            item = QTreeWidgetItem([describe_rule(rule.spec, rule.feed_title), f"{rule.matched:,}"])
+            sentence = describe_rule(rule.spec, rule.feed_title)
+            item = QTreeWidgetItem([sentence, f"{rule.matched:,}"])
             item.setData(0, Qt.ItemDataRole.UserRole, int(rule.id))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(
                 0, Qt.CheckState.Checked if rule.enabled else Qt.CheckState.Unchecked
             )
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            sentence = describe_rule(rule.spec, rule.feed_title)
             tip = sentence + ("" if rule.enabled else "\n(disabled: it does nothing)")
+            if not rule.enabled:  # switched off: muted, as it does nothing
+                muted = QBrush(self.palette().color(QPalette.ColorRole.PlaceholderText))
+                item.setForeground(0, muted)
+                item.setForeground(1, muted)
             if rule.last_error:
-                item.setForeground(0, QBrush(QColor(ERROR_COLOUR)))
+                error = self.palette().color(QPalette.ColorRole.BrightText)
+                item.setForeground(0, QBrush(error))
+                item.setIcon(0, resources.icon("alert", error.name()))
                 tip += f"\nLast problem: {rule.last_error}"
             item.setToolTip(0, tip)
             self.list.addTopLevelItem(item)

@@ -68,7 +68,8 @@ class _Outcome(QWidget):
         self._article_id = None
         self.open_button.hide()
         self.label.setProperty("error", error)
-        self.label.setStyleSheet("color: palette(link);" if not error else "color: #c0392b;")
+        # bright-text is the theme's error colour (light or dark)
+        self.label.setStyleSheet(f"color: palette({'bright-text' if error else 'link'});")
         self.label.setText(text)
 
     def offer(self, article_id: int, title: str) -> None:
