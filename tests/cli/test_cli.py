@@ -34,6 +34,14 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def rejected(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run a command line argparse rejects: it exits with status 2; what it said on stderr."""
+    with pytest.raises(SystemExit) as caught:
+        main(list(args))
+    assert caught.value.code == 2
+    return capsys.readouterr().err
+
+
 def json_lines(text: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 

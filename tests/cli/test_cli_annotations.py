@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from reader.core.library import Library
-from tests.cli.test_cli import json_lines, run
+from tests.cli.test_cli import json_lines, rejected, run
 from tests.core.test_anchor import P1, P2, P3
 from tests.support.feeds import RSS_HEADERS, Item, rss
 from tests.support.http_server import Route, ScriptedServer
@@ -77,9 +77,8 @@ def test_highlight_errors_are_plain(
     assert code == 1 and out == "" and "does not contain" in err
     code, _, err = run(capsys, "--library", lib, "highlight", "999", "x")
     assert code == 1 and "no article 999" in err
-    with pytest.raises(SystemExit) as usage:
-        run(capsys, "--library", lib, "highlight", str(article), QUOTE, "--color", "red")
-    assert usage.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    args = ("--library", lib, "highlight", str(article), QUOTE, "--color", "red")
+    assert "invalid choice" in rejected(capsys, *args)
     code, _, err = run(capsys, "--library", lib, "note", str(article), "  ")
     assert code == 1 and "needs some text" in err
 
