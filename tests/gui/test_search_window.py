@@ -170,6 +170,22 @@ def test_enter_opens_the_first_hit_scrolled_to_the_match_and_esc_goes_back(
     assert all(b.isVisible() for b in pane.show_buttons.values())
 
 
+def test_a_match_near_the_start_leaves_the_article_at_its_top(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    type_search(qtbot, window, "paragraph 0")
+    row = next(i for i, h in enumerate(hits(window)) if h.title == "A history of airships")
+    window.articles_pane.results.select_row(row)
+    view = window.reading_view
+    assert view.detail is not None and view.detail.article.title == "A history of airships"
+    assert view.verticalScrollBar().maximum() > 0  # a long article, which could scroll
+    assert view.verticalScrollBar().value() == 0  # the title is not cut in half
+    hit = hits(window)[row]
+    assert hit.offset is not None
+    span = view.text_map().to_document(hit.offset, hit.offset + 1)  # type: ignore[union-attr]
+    assert span is not None and visible_in_reading_view(window, span[0])
+
+
 def test_esc_in_the_field_clears_the_search(qtbot: QtBot, window: MainWindow) -> None:
     pane = window.articles_pane
     type_search(qtbot, window, "lighthouse")

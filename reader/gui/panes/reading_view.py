@@ -464,7 +464,8 @@ class ReadingView(QTextBrowser):
 
     def scroll_to_text(self, start: int, end: int) -> bool:
         """Bring canonical ``start:end`` of the shown text (a search match) to the upper third
-        of the view and flash it; False when it cannot be placed in the document."""
+        of the view (near the start, the view stays at the top) and flash it; False when it
+        cannot be placed in the document."""
         text_map = self.text_map()
         span = text_map.to_document(start, end) if text_map is not None else None
         if span is None:
@@ -476,7 +477,9 @@ class ReadingView(QTextBrowser):
         cursor = QTextCursor(self.document())
         cursor.setPosition(start)
         top = self.cursorRect(cursor).top() + self.verticalScrollBar().value()
-        self.verticalScrollBar().setValue(top - self.viewport().height() // 3)
+        height = self.viewport().height()
+        # already well within the first screen: stay at the top, the title not cut in half
+        self.verticalScrollBar().setValue(0 if top < height * 2 // 3 else top - height // 3)
         self._flash = (start, end)
         self._flash_timer.start()
         self._paint()
