@@ -4,8 +4,8 @@
 
 Works offscreen (``QT_QPA_PLATFORM=offscreen`` is set when no display is named). Writes
 ``gloss-light.png`` and ``gloss-dark.png``, then ``search.png`` and ``search-dark.png`` (a search
-with snippets: articles, a highlight and a note); the README shows the copies in
-resources/screenshots.
+with snippets: articles, a highlight and a note, beside two smart folders); the README shows the
+copies in resources/screenshots.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 SIZE = (1280, 800)
 
@@ -71,6 +74,22 @@ def render(out_dir: Path) -> list[Path]:
     return written
 
 
+def wait_until(app: Any, ready: Callable[[], bool], seconds: float = 10) -> None:
+    """Let the window work (queued results, painting) until ``ready()`` or time runs out."""
+    deadline = time.monotonic() + seconds
+    while not ready() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def write_and_wait(window: Any, app: Any, run: Callable[[Any], Any]) -> None:
+    """Write as the window does: ``run(library)`` on the writer thread, its ``Changes`` handed
+    to the panes; then wait until that is done."""
+    done: list[bool] = []
+    window.tasks.mutate(run, on_done=lambda _c: done.append(True))
+    wait_until(app, lambda: bool(done))
+
+
 def _choose_article(window: object) -> None:
     """Show an article with an image in it, in a list with read and unread rows."""
     from reader.gui.main_window import MainWindow
@@ -93,9 +112,8 @@ def _choose_article(window: object) -> None:
 
 def _annotate(window: object, app: object) -> None:
     """Highlights in three colours (one with a note) and an article note, as readers leave them."""
-    import time
-
     from reader.core.library import Library
+    from reader.core.types import Changes
     from reader.gui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
@@ -106,44 +124,45 @@ def _annotate(window: object, app: object) -> None:
     sentences = [s.strip() for s in detail.text.text.replace("\n", " ").split(". ") if s.strip()]
     picks = [s for s in sentences if 40 <= len(s) <= 160][:6]
 
-    def run(lib: Library) -> None:
+    def run(lib: Library) -> Changes:
         colours = ("yellow", "green", "pink")
         notes = (
             "Worth remembering: the app never needs the network to show this. #offline",
             None,
             None,
         )
+        changes = Changes()
         for quote, colour, note in zip(picks[1::2], colours, notes, strict=False):
-            lib.add_highlight_by_quote(article_id, quote, color=colour, note=note)
-        lib.set_color_label("pink", "question")
-        lib.add_note(article_id, "Try exporting this article to Markdown: **File → Export**.")
+            changes |= lib.add_highlight_by_quote(article_id, quote, color=colour, note=note)[1]
+        changes |= lib.set_color_label("pink", "question")
+        note = "Try exporting this article to Markdown: **File → Export**."
+        return changes | lib.add_note(article_id, note)[1]
 
-    done: list[bool] = []
-    window.tasks.run_db(run, lambda _r: done.append(True))
-    deadline = time.monotonic() + 10
-    while not done and time.monotonic() < deadline:
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
+    write_and_wait(window, app, run)
     window.show_article_by_id(article_id)
     window.apply_color_labels()
     window.reload_feeds()  # the Tags group
     window.feeds_pane.tree.expandAll()
 
 
-SEARCH_QUERY = "water"
+SEARCH_QUERY = "water flour"
+SMART_FOLDERS = (
+    ("Fermenting", "ferment OR starter OR yeast"),
+    ("Kitchen, unread", 'feed:"The Slow Kitchen" is:unread'),
+)
 
 
 def _search(window: object, app: object, *, annotate: bool) -> None:
     """Search the demo for a word found in articles, in a highlight and in a note; open the
     first hit at its match."""
-    import time
-
     from reader.core.library import Library
+    from reader.core.types import Changes
     from reader.gui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
 
-    def run(lib: Library) -> None:
+    def run(lib: Library) -> Changes:
+        changes = Changes()
         articles = {a.title: a for a in lib.list_articles(limit=200).articles}
         starter = next((a for t, a in articles.items() if t.startswith("A starter")), None)
         salt = next((a for t, a in articles.items() if t.startswith("Salt, water")), None)
@@ -152,27 +171,24 @@ def _search(window: object, app: object, *, annotate: bool) -> None:
             sentences = [] if text is None else text.text.replace("\n", " ").split(". ")
             quote = next((s for s in sentences if "water" in s and 30 < len(s) < 140), None)
             if quote:
-                lib.add_highlight_by_quote(
-                    starter.id, quote, color="blue", note="Filtered water if the starter sulks."
-                )
+                note = "Filtered water if the starter sulks."
+                changes |= lib.add_highlight_by_quote(starter.id, quote, color="blue", note=note)[1]
         if salt is not None:
-            lib.add_note(salt.id, "Weigh the water as well as the flour: grams, not cups.")
+            note = "Weigh the water as well as the flour: grams, not cups."
+            changes |= lib.add_note(salt.id, note)[1]
+        for name, query in SMART_FOLDERS:
+            changes |= lib.create_saved_search(name, query)[1]
+        return changes
 
     if annotate:
-        done: list[bool] = []
-        window.tasks.run_db(run, lambda _r: done.append(True))
-        deadline = time.monotonic() + 10
-        while not done and time.monotonic() < deadline:
-            app.processEvents()  # type: ignore[attr-defined]
-            time.sleep(0.01)
-    window.center.setSizes([500, 300])
+        write_and_wait(window, app, run)
+        window.feeds_pane.tree.expandAll()
+        wait_until(app, lambda: not window._search_counts_timer.isActive())
+    window.center.setSizes([310, 490])  # the four hits, then the article
     window.focus_search()
     window.articles_pane.search_field.setText(SEARCH_QUERY)
     window.run_search()
-    deadline = time.monotonic() + 10
-    while not window.search_settled() and time.monotonic() < deadline:
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
+    wait_until(app, window.search_settled)
     window.articles_pane.results.enter()
     for _ in range(5):
         app.processEvents()  # type: ignore[attr-defined]
