@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from reader import __version__, cli_annotations, cli_offline, cli_rules, cli_search
+from reader import cli_annotations, cli_offline, cli_rules, cli_search
+from reader.build_info import version_text
 from reader.cli_common import EXIT_ERROR, EXIT_OK, CommandParser
 from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
 from reader.core.timeutil import iso_z
@@ -92,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the window.",
         epilog="The library file is --library, else $GLOSS_LIBRARY, else the platform data folder.",
     )
-    parser.add_argument("--version", action="version", version=f"Gloss {__version__}")
+    parser.add_argument("--version", action="version", version=version_text())
     parser.add_argument(
         "--library",
         metavar="PATH",
@@ -102,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--startup-report",
         action="store_true",
         help="open the window, print one JSON line (interactive_ms, rss_mb) and quit",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the window offscreen on a temporary library, use it once (demo, highlight, "
+        "export, refresh in worker processes) and quit: status 0 when all of it worked",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
 
@@ -446,13 +453,13 @@ class _Tally:
         return text + "."
 
 
-def _open_window(library_arg: str | None, *, startup_report: bool) -> int:
+def _open_window(library_arg: str | None, *, startup_report: bool, smoke_test: bool = False) -> int:
     try:
         from reader.gui.app import run_app
     except ImportError as e:
         sys.stderr.write(f"gloss: the window cannot start: {e}\n")
         return EXIT_ERROR
-    return run_app(library_arg, startup_report=startup_report)
+    return run_app(library_arg, startup_report=startup_report, smoke_test=smoke_test)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -462,7 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        return _open_window(args.library, startup_report=args.startup_report)
+        return _open_window(
+            args.library, startup_report=args.startup_report, smoke_test=args.smoke_test
+        )
     cli = Cli(args, sys.stdout, sys.stderr)
     try:
         return cli.run()

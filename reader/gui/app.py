@@ -148,8 +148,16 @@ def settings_path() -> Path:
 # ---- the entry point -----------------------------------------------------------------------
 
 
-def run_app(library: str | None, *, startup_report: bool = False) -> int:
-    """``gloss`` with no command. Returns the process exit status."""
+def run_app(library: str | None, *, startup_report: bool = False, smoke_test: bool = False) -> int:
+    """``gloss`` with no command. Returns the process exit status.
+
+    ``smoke_test`` (``gloss --smoke-test``) runs reader/gui/smoke.py instead: offscreen, in a
+    temporary library unless ``library`` names one (never the default library).
+    """
+    if smoke_test:
+        from reader.gui.smoke import run_smoke_test
+
+        return run_smoke_test(library)
     path = resolve_library_path(library)
     first_start = not path.exists() or path.stat().st_size == 0
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "gloss"])
