@@ -474,3 +474,197 @@ def test_search_survives_reopening(library_path: Path) -> None:
         Corpus(lib)
     with Library.open(library_path) as lib:
         assert len(lib.search("rust").hits) == 2
+
+
+# ---- ranking a common word: the window and the plans -------------------------------------------
+#
+# `RANK_WINDOW` and `RANK_TITLES` are made tiny so that a handful of articles behaves like a
+# word held by tens of thousands. "Old" is "stored first": the window holds the newest matches
+# as stored (the highest rowids).
+
+
+class Windowed:
+    def __init__(self, library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+        from reader.core.storage import search as search_store
+
+        self.library = library
+        self.monkeypatch = monkeypatch
+        self.store = search_store
+        old = [
+            Item(
+                "almanac",
+                "Weather almanac",
+                "<p>Tables of rainfall by month.</p>",
+                published=day(2020, 1, 1),
+            ),
+            Item(
+                "diary",
+                "Old diary",
+                "<p>Weather, weather and more weather today.</p>",
+                published=day(2020, 1, 2),
+            ),
+            Item(
+                "letters",
+                "Letters",
+                "<p>Dear friend, the weather was kind.</p>",
+                published=day(2020, 1, 3),
+            ),
+        ]
+        self.archive, _, _ = library.add_feed_document(
+            "https://old.example/feed", rss("Archive", old)
+        )
+        reports = [
+            Item(
+                f"report-{n}",
+                f"Report {n}",
+                f"<p>Markets, sport and the weather for day {n}. "
+                + "Long filler sentence about nothing much. " * (n % 4)
+                + "</p>",
+                published=day(2026, 1, 1 + n),
+            )
+            for n in range(12)
+        ]
+        self.daily, _, _ = library.add_feed_document(
+            "https://daily.example/feed", rss("Daily", reports)
+        )
+        ids = {a.title: a.id for a in library.list_articles(limit=100).articles}
+        self.almanac, self.diary, self.letters = (
+            ids["Weather almanac"],
+            ids["Old diary"],
+            ids["Letters"],
+        )
+        self.reports = [ids[f"Report {n}"] for n in range(12)]
+        assert max(self.almanac, self.diary, self.letters) < min(self.reports)  # stored first
+        self.window(5, 3)
+
+    def window(self, articles: int, titles: int) -> None:
+        self.monkeypatch.setattr(self.store, "RANK_WINDOW", articles)
+        self.monkeypatch.setattr(self.store, "RANK_TITLES", titles)
+
+    def unbounded(self, query: str) -> list[tuple[str, int]]:
+        """The same search with every match ranked (windows larger than the library)."""
+        self.window(10_000, 10_000)
+        try:
+            return hits(self.library.search(query, limit=100))
+        finally:
+            self.window(5, 3)
+
+
+def statements(library: Library, query: str) -> list[str]:
+    """The SQL a search runs."""
+    seen: list[str] = []
+    conn = library._db.conn
+    conn.set_trace_callback(seen.append)
+    try:
+        library.search(query)
+    finally:
+        conn.set_trace_callback(None)
+    return seen
+
+
+@pytest.fixture
+def windowed(library: Library, monkeypatch: pytest.MonkeyPatch) -> Windowed:
+    return Windowed(library, monkeypatch)
+
+
+def test_a_common_word_ranks_the_newest_matches_and_old_title_matches(windowed: Windowed) -> None:
+    results = windowed.library.search("weather", limit=100)
+    found = article_ids(results)
+    # The old article with the word in its title still ranks, and first (title weighted).
+    assert found[0] == windowed.almanac
+    # The newest five matches are ranked with it; older text-only matches are not (the
+    # documented trade-off: bm25 weighs so common a word lightly, newer is the better guess).
+    newest = sorted(windowed.reports, reverse=True)[:5]
+    assert set(found) == {windowed.almanac, *newest}
+    ranks = [h.rank for h in results.hits]
+    assert ranks == sorted(ranks)
+    # Ranked with the same scores as when every match is ranked.
+    everything = windowed.unbounded("weather")
+    assert [h for h in everything if h in hits(results)] == hits(results)
+    assert everything[0] == ("article", windowed.almanac)
+    assert ("article", windowed.diary) in everything
+
+
+def test_old_title_matches_count_only_the_newest_few(windowed: Windowed) -> None:
+    lib = windowed.library
+    lib.add_feed_document(
+        "https://older.example/feed",
+        rss("Older", [Item("a2", "Weather again", "<p>Fog.</p>", published=day(2019, 1, 1))]),
+    )
+    # "Weather again" was stored last: it is in the window, and the almanac stays found.
+    assert {windowed.almanac} <= set(article_ids(lib.search("weather", limit=100)))
+    windowed.window(5, 0)
+    assert windowed.almanac not in article_ids(lib.search("weather", limit=100))
+
+
+def test_a_rare_tag_with_a_common_word_ranks_every_tagged_match(windowed: Windowed) -> None:
+    lib = windowed.library
+    tagged = [windowed.diary, windowed.letters, windowed.almanac, windowed.reports[0]]
+    lib.add_article_tags(tagged[:3], ["kept"])
+    lib.set_article_tags(windowed.reports[0], ["kept"])
+    results = lib.search("tag:kept weather", limit=100)
+    # All four, although three are far older than the window, in bm25 order: the title match
+    # first, then the text with the word three times.
+    assert set(article_ids(results)) == set(tagged)
+    assert article_ids(results)[:2] == [windowed.almanac, windowed.diary]
+    assert hits(results) == windowed.unbounded("tag:kept weather")
+    # The tag's four articles bound the matches under the window: no pass over every match
+    # to find the window's edge (a common word has tens of thousands).
+    assert not [sql for sql in statements(lib, "tag:kept weather in:articles") if "OFFSET" in sql]
+    assert [sql for sql in statements(lib, "weather in:articles") if "OFFSET" in sql]
+    # The same through a highlight's tag, a feed, a colour and the starred set.
+    assert set(article_ids(lib.search("feed:archive weather"))) == {
+        windowed.almanac,
+        windowed.diary,
+        windowed.letters,
+    }
+    assert hits(lib.search("feed:archive weather")) == windowed.unbounded("feed:archive weather")
+    lib.set_starred([ArticleId(windowed.letters), ArticleId(windowed.reports[3])])
+    assert set(article_ids(lib.search("is:starred weather"))) == {
+        windowed.letters,
+        windowed.reports[3],
+    }
+    highlight, _ = lib.add_highlight_by_quote(ArticleId(windowed.letters), "Dear friend")
+    lib.set_highlight_tags(highlight.id, ["quoted"])
+    assert article_ids(lib.search("tag:quoted weather in:articles")) == [windowed.letters]
+    assert article_ids(lib.search("color:yellow weather in:articles")) == [windowed.letters]
+    assert article_ids(lib.search("tag:kept tag:quoted weather in:articles")) == [windowed.letters]
+    assert article_ids(lib.search("tag:kept -weather")) == []
+    assert article_ids(lib.search("tag:nothing weather")) == []
+
+
+def test_filters_on_the_article_apply_in_the_window_and_to_old_titles(
+    windowed: Windowed,
+) -> None:
+    lib = windowed.library
+    lib.set_read([ArticleId(i) for i in windowed.reports[6:]])
+    results = lib.search("weather is:unread", limit=100)
+    found = article_ids(results)
+    assert found[0] == windowed.almanac
+    assert set(found) == {windowed.almanac, *sorted(windowed.reports[:6], reverse=True)[:5]}
+    lib.set_read([ArticleId(windowed.almanac)])
+    assert windowed.almanac not in article_ids(lib.search("weather is:unread", limit=100))
+    # Set filters are checked on the match itself, in the window and on the old titles.
+    assert article_ids(lib.search("weather feed:daily -sport", limit=100)) == []
+    assert windowed.almanac not in article_ids(lib.search("weather feed:daily", limit=100))
+    assert article_ids(lib.search("weather -feed:daily", limit=100))[0] == windowed.almanac
+
+
+def test_sort_date_is_newest_first_whichever_plan_runs(windowed: Windowed) -> None:
+    lib = windowed.library
+    lib.set_read([ArticleId(i) for i in windowed.reports[::2]])
+    for query in (
+        "weather sort:date",
+        "weather is:unread sort:date",
+        "weather feed:archive sort:date",
+    ):
+        walked = lib.search(query, limit=4)  # over RANK_WINDOW matches: walk the date index
+        dates = [h.date for h in walked.hits]
+        assert dates == sorted(dates, reverse=True)
+        windowed.window(10_000, 10_000)  # few matches: read each match's date
+        assert hits(lib.search(query, limit=4)) == hits(walked)
+        assert lib.search(query, limit=4).more == walked.more
+        windowed.window(5, 3)
+    newest = lib.search("weather sort:date", limit=3)
+    assert article_ids(newest) == [windowed.reports[11], windowed.reports[10], windowed.reports[9]]
+    assert newest.more

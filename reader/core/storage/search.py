@@ -31,6 +31,7 @@ by their bm25 score. ``sort:date``, and any query without words, is newest first
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,51 +126,68 @@ _TAGGED = (
 )
 
 
-def _filter_sql(node: Filter, kind: _Kind) -> SQL:
+def _article_set(node: Filter) -> SQL | None:
+    """The ids of the articles a set filter (feed, folder, tag, has:, color:) keeps, as a
+    SELECT; None for a filter on the article's own columns."""
     key, value = node.key, node.value
     if key == "feed":
         shown, shown_params = _name_starts("coalesce(fx.user_title, fx.title, '')", value)
         kept, kept_params = _name_starts("coalesce(ax.source_title, '')", value)
         return (
-            "a.id IN (SELECT ax.id FROM articles ax WHERE ax.feed_id IN "
+            "SELECT ax.id FROM articles ax WHERE ax.feed_id IN "
             f"(SELECT fx.id FROM feeds fx WHERE {shown}) UNION ALL SELECT ax.id FROM articles ax "
-            f"WHERE ax.feed_id IS NULL AND {kept})",
+            f"WHERE ax.feed_id IS NULL AND {kept}",
             [*shown_params, *kept_params],
         )
     if key == "folder":
         return (
-            "a.id IN (SELECT ax.id FROM articles ax WHERE ax.feed_id IN (SELECT fx.id FROM feeds "
+            "SELECT ax.id FROM articles ax WHERE ax.feed_id IN (SELECT fx.id FROM feeds "
             "fx WHERE fx.folder_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM folders "
             "WHERE name = ? COLLATE NOCASE UNION SELECT folders.id FROM folders "
-            "JOIN sub ON folders.parent_id = sub.id) SELECT id FROM sub)))",
+            "JOIN sub ON folders.parent_id = sub.id) SELECT id FROM sub))",
             [value],
         )
     if key == "tag":
-        if kind is _HIGHLIGHTS:
-            return (
-                "(a.id IN (SELECT atx.article_id FROM article_tags atx JOIN tags tx "
-                "ON tx.id = atx.tag_id WHERE tx.name = ?) OR h.id IN (SELECT htx.highlight_id "
-                "FROM highlight_tags htx JOIN tags tx ON tx.id = htx.tag_id WHERE tx.name = ?))",
-                [value, value],
-            )
-        return f"+a.id IN ({_TAGGED})", [value, value]
+        return _TAGGED, [value, value]
+    if key == "has" and value == "highlights":
+        return _LIVE_HIGHLIGHTS, []
+    if key == "has":
+        return (
+            "SELECT nx.article_id FROM notes nx WHERE nx.deleted_at IS NULL "
+            f"UNION ALL {_LIVE_HIGHLIGHTS} AND length(trim(coalesce(hx.note, ''))) > 0",
+            [],
+        )
+    if key == "color":
+        return f"{_LIVE_HIGHLIGHTS} AND hx.color = ?", [value]
+    return None
+
+
+def _filter_sql(node: Filter, kind: _Kind, aid: str = "a.id") -> SQL:
+    """``aid`` is the article's id as the statement has it: ``a.id``, or, when ranking, the
+    match's rowid (or its highlight's or note's article_id), so that a set filter is tested on
+    each match before its article row is read (a common word has tens of thousands of matches
+    and a tag a hundred articles: reading every match's row was most of the time)."""
+    key, value = node.key, node.value
+    if kind is _HIGHLIGHTS and key == "tag":
+        return (
+            "(a.id IN (SELECT atx.article_id FROM article_tags atx JOIN tags tx "
+            "ON tx.id = atx.tag_id WHERE tx.name = ?) OR h.id IN (SELECT htx.highlight_id "
+            "FROM highlight_tags htx JOIN tags tx ON tx.id = htx.tag_id WHERE tx.name = ?))",
+            [value, value],
+        )
+    if kind is _HIGHLIGHTS and key == "color":
+        return "h.color = ?", [value]
+    found = _article_set(node)
+    if found is not None:
+        # A feed or folder may drive a smart folder's list (by its index); the other sets can
+        # hold every annotated article, so "+" keeps SQLite from driving the query from them.
+        subject = aid if key in ("feed", "folder") else "+" + aid.lstrip("+")
+        return f"{subject} IN ({found[0]})", found[1]
     if key == "author":
         return "coalesce(a.author, '') LIKE ? ESCAPE '\\'", [f"%{_like_escape(value)}%"]
     if key == "is":
         column = {"unread": "a.read = 0", "read": "a.read = 1"}.get(value)
         return column or {"starred": "a.starred = 1", "saved": "a.saved = 1"}[value], []
-    if key == "has":
-        if value == "highlights":
-            return f"+a.id IN ({_LIVE_HIGHLIGHTS})", []
-        return (
-            "+a.id IN (SELECT nx.article_id FROM notes nx WHERE nx.deleted_at IS NULL "
-            f"UNION ALL {_LIVE_HIGHLIGHTS} AND length(trim(coalesce(hx.note, ''))) > 0)",
-            [],
-        )
-    if key == "color":
-        if kind is _HIGHLIGHTS:
-            return "h.color = ?", [value]
-        return f"+a.id IN ({_LIVE_HIGHLIGHTS} AND hx.color = ?)", [value]
     if key == "after":
         return f"{kind.date_column} >= ?", [_day_start(value)]
     if key == "before":
@@ -177,39 +195,39 @@ def _filter_sql(node: Filter, kind: _Kind) -> SQL:
     raise ValueError(f"unknown filter {key!r}")  # query.py lets no other key through
 
 
-def _text_sql(node: Node, kind: _Kind) -> SQL:
+def _text_sql(node: Node, kind: _Kind, aid: str = "a.id") -> SQL:
     match = fts_match(node)
     assert match is not None
-    return f"{kind.id_column} IN (SELECT rowid FROM {kind.table} WHERE {kind.table} MATCH ?)", [
-        match
-    ]
+    row = aid if kind is _ARTICLES else kind.id_column
+    return f"{row} IN (SELECT rowid FROM {kind.table} WHERE {kind.table} MATCH ?)", [match]
 
 
-def _node_sql(node: Node, kind: _Kind) -> SQL:
-    """A condition on the row of ``kind`` (and its article ``a``) that holds where ``node`` does."""
+def _node_sql(node: Node, kind: _Kind, aid: str = "a.id") -> SQL:
+    """A condition on the row of ``kind`` (and its article ``a``, whose id is ``aid``) that
+    holds where ``node`` does."""
     if isinstance(node, Term) or (not isinstance(node, Filter) and is_pure_text(node)):
-        return _text_sql(node, kind)
+        return _text_sql(node, kind, aid)
     if isinstance(node, Filter):
-        return _filter_sql(node, kind)
+        return _filter_sql(node, kind, aid)
     if isinstance(node, Not):
-        inner, inner_params = _node_sql(node.item, kind)
+        inner, inner_params = _node_sql(node.item, kind, aid)
         # NULL (an article without a feed, say) reads as "does not match", so NOT reads as "does".
         return f"NOT ifnull(({inner}), 0)", inner_params
     joiner = " AND " if isinstance(node, And) else " OR "
     parts: list[str] = []
     params: list[object] = []
     for item in node.items:
-        sql, item_params = _node_sql(item, kind)
+        sql, item_params = _node_sql(item, kind, aid)
         parts.append(f"({sql})")
         params.extend(item_params)
     return "(" + joiner.join(parts) + ")", params
 
 
-def _conditions(rest: Sequence[Node], kind: _Kind) -> SQL:
+def _conditions(rest: Sequence[Node], kind: _Kind, aid: str = "a.id") -> SQL:
     parts: list[str] = []
     params: list[object] = []
     for node in rest:
-        sql, node_params = _node_sql(node, kind)
+        sql, node_params = _node_sql(node, kind, aid)
         parts.append(f"({sql})")
         params.extend(node_params)
     return " AND ".join(parts), params
@@ -340,18 +358,24 @@ class _Ranked:
     date: str | None  # known when sorting by date; else read with the details
 
 
-def _fts_join(kind: _Kind) -> str:
+def _fts_join(kind: _Kind, *, article: bool = True) -> str:
+    """The FTS table driving, each match joined to its row (and, with ``article``, to the
+    article ``a``) by rowid."""
     if kind is _ARTICLES:
         return "search_articles CROSS JOIN articles a ON a.id = search_articles.rowid"
     if kind is _HIGHLIGHTS:
-        return (
-            "search_highlights CROSS JOIN highlights h ON h.id = search_highlights.rowid "
-            "CROSS JOIN articles a ON a.id = h.article_id"
-        )
-    return (
-        "search_notes CROSS JOIN notes n ON n.id = search_notes.rowid "
-        "CROSS JOIN articles a ON a.id = n.article_id"
-    )
+        source = "search_highlights CROSS JOIN highlights h ON h.id = search_highlights.rowid"
+        return source + (" CROSS JOIN articles a ON a.id = h.article_id" if article else "")
+    source = "search_notes CROSS JOIN notes n ON n.id = search_notes.rowid"
+    return source + (" CROSS JOIN articles a ON a.id = n.article_id" if article else "")
+
+
+# How a ranking statement names the article of a match: set filters then need no article row.
+_RANK_ARTICLE_ID = {
+    HitKind.ARTICLE: "+search_articles.rowid",
+    HitKind.HIGHLIGHT: "h.article_id",
+    HitKind.NOTE: "n.article_id",
+}
 
 
 _SOURCES = {
@@ -366,64 +390,172 @@ _LIVE = {
 }
 
 
-def _rank(
-    db: Database,
-    kind: _Kind,
-    match: str,
-    live: list[str],
-    rest_sql: str,
-    rest_params: list[object],
-    n: int,
-) -> list[_Ranked]:
-    """The ``n`` best rows of ``kind`` by bm25; the MATCH drives, rows are joined by rowid.
+def _rank(db: Database, kind: _Kind, match: str, rest: Sequence[Node], n: int) -> list[_Ranked]:
+    """The ``n`` best rows of ``kind`` by bm25, filters applied; the MATCH drives.
 
-    bm25 costs a few microseconds a row, so ranking every article holding a common word (50,000
-    of them) would take 150 ms. Hits are ranked among the newest `RANK_WINDOW` matches of their
-    kind (filters applied), plus, for articles, the newest `RANK_TITLES` with the words in the
-    title. Below that many matches every match is ranked; above, the words are so common that
-    bm25 gives them little weight anyway, and newer is the better guess.
+    **Which matches are ranked.** bm25 costs a few microseconds a row (a phrase of common words
+    three times that), so ranking every article holding a common word (50,000 of them) would
+    take 150 ms. When there are at most `RANK_WINDOW` matches (filters applied) every one is
+    ranked, exactly. Beyond that only the newest `RANK_WINDOW` are ranked, plus, for articles,
+    any of the newest `RANK_TITLES` articles with the words in the title, however old: a title
+    match is what bm25 (title weighted ×10) puts first, and it must not be lost because it is
+    old. The trade-off: an old article with the words only in its text is not found by ranking
+    when over `RANK_WINDOW` newer articles also hold them; but then the words are so common
+    that bm25 weighs them lightly, newer is the better guess, and ``sort:date`` or a filter
+    narrows the search so that everything is ranked again.
+
+    **How.** First the window's edge: the rowid of the `RANK_WINDOW`-th newest match, read
+    without ranking (FTS5 hands rowids newest first, so this stops early). No edge: one ranking
+    pass over all matches. An edge: one ranking pass over the matches at or after it, or in the
+    title set. One statement ranks, so FTS5 computes bm25's document frequencies once (for a
+    phrase that is a scan of every match, as costly as the ranking itself). Set filters (tag,
+    feed, folder, has:, color:) are tested on the FTS rowid, before an article row is read; the
+    article is joined only when a condition reads it.
     """
-    where = [f"{kind.table} MATCH ?", *live]
+    rest_sql, rest_params = _conditions(rest, kind, _RANK_ARTICLE_ID[kind.hit])
+    where = [f"{kind.table} MATCH ?", *_LIVE[kind.hit]]
     params: list[object] = [match]
     if rest_sql:
         where.append(rest_sql)
         params.extend(rest_params)
-    plain = kind is _ARTICLES and not rest_sql
-    source = kind.table if plain else _fts_join(kind)
+    article = _READS_ARTICLE.search(rest_sql) is not None
+    source = kind.table if kind is _ARTICLES and not article else _fts_join(kind, article=article)
     row_id = f"{kind.table}.rowid"
+    condition = " AND ".join(where)
     if kind is _ARTICLES:
         score = f"bm25(search_articles, {', '.join(map(str, ARTICLE_WEIGHTS))})"
     else:
         score = f"bm25({kind.table})"
-    condition = " AND ".join(where)
-    # The MATCH drives (newest first, as FTS5 stores rowids); each match joins its row by rowid.
-    sql = (
-        f"SELECT id, score FROM (SELECT {row_id} AS id, {score} AS score FROM {source} "
-        f"WHERE {condition} ORDER BY {row_id} DESC LIMIT ?)"
-    )
-    all_params = [*params, RANK_WINDOW]
-    if kind is _ARTICLES:
-        # "+" keeps SQLite from handing the IN list to FTS5, which would run the MATCH per id.
-        sql += (
-            f" UNION SELECT {row_id}, {score} FROM {source} WHERE {condition} "
-            f"AND +{row_id} IN (SELECT rowid FROM search_articles WHERE search_articles MATCH ? "
-            "ORDER BY rowid DESC LIMIT ?)"
+    if kind is not _ARTICLES:
+        # One pass: the newest matches, ranked.
+        sql = (
+            f"SELECT id, score FROM (SELECT {row_id} AS id, {score} AS score FROM {source} "
+            f"WHERE {condition} ORDER BY {row_id} DESC LIMIT ?) ORDER BY score, id DESC LIMIT ?"
         )
-        all_params += [*params, f"{{title}} : ({match})", RANK_TITLES]
-    sql += " ORDER BY score LIMIT ?"
-    all_params.append(n)
-    return [_Ranked(kind, row[0], row[1], None) for row in db.conn.execute(sql, all_params)]
+        rows = db.conn.execute(sql, [*params, RANK_WINDOW, n])
+        return [_Ranked(kind, row[0], row[1], None) for row in rows]
+    edge = None
+    if _candidate_bound(db, rest, RANK_WINDOW) >= RANK_WINDOW:
+        edge = scalar(
+            db,
+            f"SELECT {row_id} FROM {source} WHERE {condition} "
+            f"ORDER BY {row_id} DESC LIMIT 1 OFFSET ?",
+            [*params, RANK_WINDOW - 1],
+        )
+    sql = f"SELECT {row_id}, {score} AS score FROM {source} WHERE {condition}"
+    if edge is not None:
+        older_titles = _older_title_matches(
+            db, match, rest_sql if not article else "", rest_params if not article else [], edge
+        )
+        # A rowid range FTS5 reads by itself: only the window, or back to the oldest title match.
+        sql += f" AND {row_id} >= ?"
+        params.append(min([edge, *older_titles]))
+        if older_titles:
+            # "+": SQLite must not hand the list to FTS5, which would run the MATCH (and bm25's
+            # document frequencies) again for each id.
+            sql += f" AND ({row_id} >= ? OR +{row_id} IN (SELECT value FROM json_each(?)))"
+            params += [edge, json.dumps(older_titles)]
+    sql += f" ORDER BY score, {row_id} DESC LIMIT ?"
+    params.append(n)
+    return [_Ranked(kind, row[0], row[1], None) for row in db.conn.execute(sql, params)]
+
+
+def _older_title_matches(
+    db: Database, match: str, rest_sql: str, rest_params: list[object], edge: int
+) -> list[int]:
+    """The newest `RANK_TITLES` articles older than the window (rowid ``edge``) with the words
+    in the title; filtered by ``rest_sql`` when it needs no article row (else the ranking
+    statement filters them)."""
+    rows = db.conn.execute(
+        "SELECT rowid FROM search_articles WHERE search_articles MATCH ? AND rowid < ? "
+        + (f"AND {rest_sql} " if rest_sql else "")
+        + "ORDER BY rowid DESC LIMIT ?",
+        [f"{{title}} : ({match})", edge, *rest_params, RANK_TITLES],
+    )
+    return [row[0] for row in rows]
+
+
+def _newest_articles(db: Database, match: str, rest: Sequence[Node], n: int) -> list[_Ranked]:
+    """``sort:date``: the newest ``n`` articles that match, filters applied.
+
+    Few matches (under `RANK_WINDOW`, filters applied): read each one's date and keep the
+    newest. Many: walk the articles newest first (the ``sort_at`` index) and keep those in the
+    set of matches, which stops after about ``n × articles / matches`` rows — reading and
+    sorting the dates of 50,000 matches of a common word took 30 ms.
+    """
+    rest_sql, rest_params = _conditions(rest, _ARTICLES, _RANK_ARTICLE_ID[HitKind.ARTICLE])
+    where = "search_articles MATCH ?" + (f" AND {rest_sql}" if rest_sql else "")
+    source = _fts_join(_ARTICLES) if _READS_ARTICLE.search(rest_sql) else "search_articles"
+    many = (
+        _candidate_bound(db, rest, RANK_WINDOW) >= RANK_WINDOW
+        and int(
+            scalar(
+                db,
+                f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT ?)",
+                [match, *rest_params, RANK_WINDOW],
+            )
+            or 0
+        )
+        >= RANK_WINDOW
+    )
+    if many:
+        walk_sql, walk_params = _conditions(rest, _ARTICLES)
+        sql = (
+            "SELECT a.id, a.sort_at FROM articles a WHERE +a.id IN (SELECT rowid FROM "
+            "search_articles WHERE search_articles MATCH ?)"
+            + (f" AND {walk_sql}" if walk_sql else "")
+            + " ORDER BY a.sort_at DESC, a.id DESC LIMIT ?"
+        )
+        params: list[object] = [match, *walk_params, n]
+    else:
+        sql = (
+            f"SELECT a.id, a.sort_at FROM {_fts_join(_ARTICLES)} WHERE {where} "
+            "ORDER BY a.sort_at DESC, a.id DESC LIMIT ?"
+        )
+        params = [match, *rest_params, n]
+    return [_Ranked(_ARTICLES, row[0], 0.0, row[1]) for row in db.conn.execute(sql, params)]
+
+
+def _candidate_bound(db: Database, rest: Sequence[Node], cap: int) -> int:
+    """At most how many articles the filters ``rest`` keep, counted up to ``cap`` on the
+    smallest of their sets (a tag, a feed, starred articles); ``cap`` when none is smaller.
+
+    Cheap (each count stops at ``cap``), and it spares a search with a selective filter a
+    pass over every match just to learn that fewer than ``cap`` pass the filter."""
+    bound = cap
+    for node in rest:
+        if not isinstance(node, Filter):
+            continue
+        found = _article_set(node) or _FLAG_SETS.get((node.key, node.value))
+        if found is not None:
+            sql, params = found
+            count = scalar(db, f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, bound])
+            bound = min(bound, int(count or 0))
+    return bound
+
+
+# is:starred and is:saved as sets (each has a partial index), for `_candidate_bound`.
+_FLAG_SETS: dict[tuple[str, str], SQL] = {
+    ("is", "starred"): ("SELECT ax.id FROM articles ax WHERE ax.starred = 1", []),
+    ("is", "saved"): ("SELECT ax.id FROM articles ax WHERE ax.saved = 1", []),
+}
+
+
+# A condition that reads the article row ("a.read", "a.sort_at"), not only the FTS rowid.
+_READS_ARTICLE = re.compile(r"(?<![\w.])a\.")
 
 
 def _ranked_rows(
     db: Database, kind: _Kind, match: str | None, rest: Sequence[Node], *, by_date: bool, n: int
 ) -> list[_Ranked]:
     """The best ``n`` ids of one kind: by bm25 (or newest first), filters applied in SQL."""
+    if match is not None and not by_date:
+        return _rank(db, kind, match, rest, n)
+    if match is not None and kind is _ARTICLES:
+        return _newest_articles(db, match, rest, n)
     rest_sql, rest_params = _conditions(rest, kind)
     where: list[str] = list(_LIVE[kind.hit])
     params: list[object] = []
-    if match is not None and not by_date:
-        return _rank(db, kind, match, where, rest_sql, rest_params, n)
     if match is not None:
         text_sql, text_params = _text_sql_from_match(match, kind)
         where.append(text_sql)
