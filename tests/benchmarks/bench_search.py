@@ -268,6 +268,21 @@ def index_sizes(path: Path) -> tuple[int, int, int, int]:
         return fts, total, with_index.stat().st_size, without.stat().st_size
 
 
+def _current_schema(path: Path) -> bool:
+    """Whether the cached library was built with this Gloss's schema (a cache from a development
+    version with another migration list cannot be opened, or would measure another index)."""
+    from reader.core.storage.migrations import known_migration_names
+
+    conn = sqlite3.connect(path)
+    try:
+        steps = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+    return steps == known_migration_names()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--library", type=Path)
@@ -276,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = args.library or Path(f"/tmp/gloss-bench/search-{args.articles}.gloss")
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not _current_schema(path):
+        print(f"{path} has another schema than this Gloss: building it again", file=sys.stderr)
+        path.unlink()
     if not path.exists():
         generate(path, args.articles)
     queries = pick_queries(path)
