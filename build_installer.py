@@ -673,8 +673,8 @@ def unexpected_stderr(stderr: str, allowed: Sequence[str] = SMOKE_STDERR_ALLOWED
 
 def clean_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment a frozen Gloss gets in a smoke test: offscreen Qt, ``HOME`` and XDG
-    folders inside ``home``, and nothing of this Python (``PYTHON*``, a venv on ``PATH``,
-    ``GLOSS_*`` overrides), so the bundle must find everything in itself."""
+    folders inside ``home``, a UTF-8 locale, and nothing of this Python (``PYTHON*``, a venv on
+    ``PATH``, ``GLOSS_*`` overrides), so the bundle must find everything in itself."""
     env = {
         key: value
         for key, value in (os.environ if base is None else base).items()
@@ -696,7 +696,17 @@ def clean_environment(home: Path, base: Mapping[str, str] | None = None) -> dict
     ):
         env[key] = str(home / sub)
     env["QT_QPA_PLATFORM"] = "offscreen"
+    if not _utf8_locale(env):
+        # Desktop sessions have a UTF-8 locale; without one Qt says so on stderr (CI may have none)
+        env.pop("LC_ALL", None)
+        env["LC_CTYPE"] = env["LANG"] = "C.UTF-8"
     return env
+
+
+def _utf8_locale(env: Mapping[str, str]) -> bool:
+    """Whether the character encoding the C library would pick from ``env`` is UTF-8."""
+    value = env.get("LC_ALL") or env.get("LC_CTYPE") or env.get("LANG") or ""
+    return value.lower().replace("-", "").endswith("utf8")
 
 
 def run_frozen(

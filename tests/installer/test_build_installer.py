@@ -600,6 +600,24 @@ def test_the_smoke_environment_is_clean(tmp_path: Path) -> None:
     assert env["LANG"] == "C.UTF-8"
 
 
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ({}, {"LANG": "C.UTF-8", "LC_CTYPE": "C.UTF-8"}),
+        ({"LANG": "C"}, {"LANG": "C.UTF-8", "LC_CTYPE": "C.UTF-8"}),
+        ({"LC_ALL": "POSIX", "LANG": "de_DE.UTF-8"}, {"LANG": "C.UTF-8", "LC_CTYPE": "C.UTF-8"}),
+        ({"LANG": "de_DE.UTF-8"}, {"LANG": "de_DE.UTF-8"}),
+        ({"LC_ALL": "en_GB.utf8"}, {"LC_ALL": "en_GB.utf8"}),
+    ],
+)
+def test_the_smoke_environment_has_a_utf8_locale(
+    tmp_path: Path, locale: dict[str, str], expected: dict[str, str]
+) -> None:
+    """Without one, Qt writes a note about it to stderr, which would fail the smoke test."""
+    env = bi.clean_environment(tmp_path, {"PATH": "/usr/bin", **locale})
+    assert {k: env[k] for k in ("LC_ALL", "LC_CTYPE", "LANG") if k in env} == expected
+
+
 def _fake_gloss(tmp_path: Path, body: str) -> Path:
     script = tmp_path / "gloss"
     script.write_text(f"#!{sys.executable}\nimport sys, time\n{textwrap.dedent(body)}")
