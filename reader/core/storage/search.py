@@ -26,7 +26,11 @@ is a substring of the author. ``has:notes`` counts article notes and highlight n
 ``in:highlights`` or ``in:notes`` lists those instead (``color:yellow in:highlights``).
 
 **Ranking.** bm25 with the title weighted (`ARTICLE_WEIGHTS`); hits of the three kinds are merged
-by their bm25 score. ``sort:date``, and any query without words, is newest first.
+by their bm25 score. ``sort:date``, and any query without words, is newest first. A word held by
+tens of thousands of articles is ranked among its newest `RANK_WINDOW` matches (filters applied)
+and up to `RANK_TITLES` older articles with it in the title, so an old article titled with the
+words still comes first; an old article with them only in its text is then not ranked — see
+`_rank` for the trade-off and how a filter or ``sort:date`` reaches every match.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ ARTICLE_WEIGHTS = (10.0, 2.0, 2.0, 1.0)
 SNIPPET_TOKENS = 30  # FTS5 caps a snippet at 64 tokens
 ELLIPSIS = "…"
 RANK_WINDOW = 2000  # rank the newest this many matches of each kind…
-RANK_TITLES = 1000  # …and this many more articles with the words in the title
+RANK_TITLES = 1000  # …and up to this many older articles with the words in the title
 # Noncharacters (never in interchange text) bracket matches in FTS5's snippet() and highlight().
 MARK_OPEN = "\ufdd0"
 MARK_CLOSE = "\ufdd1"
@@ -393,24 +397,27 @@ _LIVE = {
 def _rank(db: Database, kind: _Kind, match: str, rest: Sequence[Node], n: int) -> list[_Ranked]:
     """The ``n`` best rows of ``kind`` by bm25, filters applied; the MATCH drives.
 
-    **Which matches are ranked.** bm25 costs a few microseconds a row (a phrase of common words
-    three times that), so ranking every article holding a common word (50,000 of them) would
-    take 150 ms. When there are at most `RANK_WINDOW` matches (filters applied) every one is
-    ranked, exactly. Beyond that only the newest `RANK_WINDOW` are ranked, plus, for articles,
-    any of the newest `RANK_TITLES` articles with the words in the title, however old: a title
-    match is what bm25 (title weighted ×10) puts first, and it must not be lost because it is
-    old. The trade-off: an old article with the words only in its text is not found by ranking
-    when over `RANK_WINDOW` newer articles also hold them; but then the words are so common
-    that bm25 weighs them lightly, newer is the better guess, and ``sort:date`` or a filter
-    narrows the search so that everything is ranked again.
+    **Which matches are ranked.** Ranking every article that holds a very common word (50,000
+    of 100,000) takes 50 ms. When there are at most `RANK_WINDOW` matches (filters applied)
+    every one is ranked, exactly. Beyond that, the newest `RANK_WINDOW` matches are ranked, and
+    for articles also up to `RANK_TITLES` older ones with the words in the title (filters
+    applied), however old: a title match is what bm25 (title weighted ×10) puts first, and it
+    must not be lost for being old. The trade-off: an old article with the words only in its
+    text is not ranked while over `RANK_WINDOW` newer articles hold them too. The words are
+    then so common that bm25 weighs them lightly and newer is the better guess; a filter that
+    leaves fewer matches (a tag, a feed, ``after:``) ranks every one again, and ``sort:date``
+    lists every match.
 
-    **How.** First the window's edge: the rowid of the `RANK_WINDOW`-th newest match, read
-    without ranking (FTS5 hands rowids newest first, so this stops early). No edge: one ranking
-    pass over all matches. An edge: one ranking pass over the matches at or after it, or in the
-    title set. One statement ranks, so FTS5 computes bm25's document frequencies once (for a
-    phrase that is a scan of every match, as costly as the ranking itself). Set filters (tag,
-    feed, folder, has:, color:) are tested on the FTS rowid, before an article row is read; the
-    article is joined only when a condition reads it.
+    **How.** Highlights and notes: one statement ranks the newest `RANK_WINDOW` matches.
+    Articles: when a set filter (a tag, a feed, starred…) keeps fewer than `RANK_WINDOW`
+    articles (`_candidate_bound`, a capped count), one statement ranks every match. Otherwise
+    the window's edge is read first (the rowid of the `RANK_WINDOW`-th newest match: rowids
+    only, FTS5 hands them newest first and stops there), then the older title matches (rowids
+    only), then one statement ranks the matches at or after the edge and those. One ranking
+    statement, because each one makes FTS5 compute bm25's document frequencies by reading every
+    match: for a phrase of common words, 10 ms — as much as the ranking itself. Set filters
+    (tag, feed, folder, has:, color:) are tested on the FTS rowid, before an article row is
+    read; the article is joined only when a condition reads it (``is:``, ``after:``, author).
     """
     rest_sql, rest_params = _conditions(rest, kind, _RANK_ARTICLE_ID[kind.hit])
     where = [f"{kind.table} MATCH ?", *_LIVE[kind.hit]]
