@@ -10,7 +10,8 @@ one in fifty starred) with one change: its text is drawn from a Zipf-distributed
 in real prose (with 40 words every query would match every article). On top it adds 10,000
 highlights (a third with notes), 10,000 article notes and tags on 2 % of articles, through plain
 SQL with the search triggers live. The file is cached at ``--library`` (default
-``/tmp/gloss-bench/search-100000.gloss``) and reused.
+``/tmp/gloss-bench/search-100000.gloss``) and reused, unless it was built with another list of
+schema migrations than this Gloss has (then it is built again).
 
 Each query runs ``--repeats`` times through ``Library.search`` (limit 50, snippets included)
 after one warm-up; the table shows the median and p95, and how many hits exist (``more`` says
