@@ -283,6 +283,7 @@ def test_scrolling_past_marks_read_only_when_the_preference_is_on(
     # rows already above when it was turned on stay unread; rows scrolled past now are read
     scroll_to_row(qtbot, window, 25)
     qtbot.waitUntil(lambda: read_rows(window) == list(range(10, 25)), timeout=5000)
+    wait_idle(qtbot, window)  # stored; now its Changes reach the panes
     # in one batch: the list and the counts follow
     assert window.feeds_model.total_unread() == 90 - 15
     assert window.articles_model.article(24).read  # type: ignore[union-attr]
