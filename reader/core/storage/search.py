@@ -301,33 +301,41 @@ def _text_sql_from_match(match: str, kind: _Kind) -> SQL:
 # ---- snippets ----------------------------------------------------------------------------
 
 
+_MARK_SPLIT = re.compile(f"([{MARK_OPEN}{MARK_CLOSE}])")
+
+
 def snippet_from_marked(marked: str | None) -> Snippet:
-    """FTS5 output with `MARK_OPEN`/`MARK_CLOSE` around matches → one line with mark spans."""
+    """FTS5 output with `MARK_OPEN`/`MARK_CLOSE` around matches → one line with mark spans.
+
+    Runs of whitespace become one space (none at the ends, none inside a mark's edges); a mark
+    around nothing is dropped. Works a piece between marks at a time (50 snippets a search)."""
     text: list[str] = []
     marks: list[tuple[int, int]] = []
     length = 0
     start: int | None = None
     pending_space = False
-    for ch in marked or "":
-        if ch == MARK_OPEN:
+    for piece in _MARK_SPLIT.split(marked or ""):
+        if piece == MARK_OPEN:
             if pending_space and length:
                 text.append(" ")
                 length += 1
             pending_space = False
             start = length
-        elif ch == MARK_CLOSE:
+        elif piece == MARK_CLOSE:
             if start is not None and length > start:
                 marks.append((start, length))
             start = None
-        elif ch.isspace():
-            pending_space = True
-        else:
-            if pending_space and length:
+        elif piece:
+            words = " ".join(piece.split())
+            if not words:
+                pending_space = True
+                continue
+            if (pending_space or piece[0].isspace()) and length:
                 text.append(" ")
                 length += 1
-            pending_space = False
-            text.append(ch)
-            length += 1
+            text.append(words)
+            length += len(words)
+            pending_space = piece[-1].isspace()
     return Snippet("".join(text), tuple(marks))
 
 
