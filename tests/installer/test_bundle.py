@@ -94,7 +94,7 @@ def test_the_unpacked_tarball_runs_anywhere(linux_build: Build, tmp_path: Path) 
     done = _run(["Gloss/gloss", "--help"], cwd=bundle.parent, env=env)
     assert done.returncode == 0 and "--smoke-test" in done.stdout
 
-    # Nothing was written outside the temporary home, and the app wrote only there.
+    # The smoke test's library lives in a temporary folder, never inside the bundle.
     assert not list(bundle.rglob("*.gloss"))
 
 
