@@ -492,6 +492,12 @@ class Windowed:
         self.store = search_store
         old = [
             Item(
+                "sport-1920",
+                "Sport and the weather, 1920",
+                "<p>An archive of old match reports and forecasts.</p>",
+                published=day(2020, 1, 4),
+            ),
+            Item(
                 "almanac",
                 "Weather almanac",
                 "<p>Tables of rainfall by month.</p>",
@@ -533,8 +539,9 @@ class Windowed:
             ids["Old diary"],
             ids["Letters"],
         )
+        self.sport = ids["Sport and the weather, 1920"]
         self.reports = [ids[f"Report {n}"] for n in range(12)]
-        assert max(self.almanac, self.diary, self.letters) < min(self.reports)  # stored first
+        assert max(self.almanac, self.diary, self.letters, self.sport) < min(self.reports)
         self.window(5, 3)
 
     def window(self, articles: int, titles: int) -> None:
@@ -575,7 +582,7 @@ def test_a_common_word_ranks_the_newest_matches_and_old_title_matches(windowed: 
     # The newest five matches are ranked with it; older text-only matches are not (the
     # documented trade-off: bm25 weighs so common a word lightly, newer is the better guess).
     newest = sorted(windowed.reports, reverse=True)[:5]
-    assert set(found) == {windowed.almanac, *newest}
+    assert set(found) == {windowed.almanac, windowed.sport, *newest}
     ranks = [h.rank for h in results.hits]
     assert ranks == sorted(ranks)
     # Ranked with the same scores as when every match is ranked.
@@ -617,6 +624,7 @@ def test_a_rare_tag_with_a_common_word_ranks_every_tagged_match(windowed: Window
         windowed.almanac,
         windowed.diary,
         windowed.letters,
+        windowed.sport,
     }
     assert hits(lib.search("feed:archive weather")) == windowed.unbounded("feed:archive weather")
     lib.set_starred([ArticleId(windowed.letters), ArticleId(windowed.reports[3])])
@@ -641,7 +649,8 @@ def test_filters_on_the_article_apply_in_the_window_and_to_old_titles(
     results = lib.search("weather is:unread", limit=100)
     found = article_ids(results)
     assert found[0] == windowed.almanac
-    assert set(found) == {windowed.almanac, *sorted(windowed.reports[:6], reverse=True)[:5]}
+    unread = sorted(windowed.reports[:6], reverse=True)[:5]
+    assert set(found) == {windowed.almanac, windowed.sport, *unread}
     lib.set_read([ArticleId(windowed.almanac)])
     assert windowed.almanac not in article_ids(lib.search("weather is:unread", limit=100))
     # Set filters are checked on the match itself, in the window and on the old titles.
@@ -668,3 +677,26 @@ def test_sort_date_is_newest_first_whichever_plan_runs(windowed: Windowed) -> No
     newest = lib.search("weather sort:date", limit=3)
     assert article_ids(newest) == [windowed.reports[11], windowed.reports[10], windowed.reports[9]]
     assert newest.more
+
+
+def test_an_old_title_match_of_a_phrase_of_common_words_ranks_first(windowed: Windowed) -> None:
+    lib = windowed.library
+    # Every report has "sport and the weather" in its text; the 1920 archive, in its title.
+    results = lib.search('"sport and the weather"', limit=100)
+    assert article_ids(results)[0] == windowed.sport
+    assert set(article_ids(results)) == {windowed.sport, *sorted(windowed.reports)[-5:]}
+    # Found through its rarest word in older titles, or the phrase itself when every word is
+    # in more older titles than `RANK_TITLES` (here one: "Weather almanac", stored later, is
+    # the one newest old title with "weather", and not a title match).
+    assert windowed.sport < windowed.almanac
+    windowed.window(5, 1)
+    assert article_ids(lib.search('"sport and the weather"', limit=100))[0] == windowed.sport
+    windowed.window(5, 3)
+    # A piece of the phrase with no word in it is no word to look for.
+    assert hits(lib.search('"sport — and the weather"', limit=100)) == hits(results)
+    assert article_ids(lib.search('"sport and the weather" -archive', limit=100))[:1] != [
+        windowed.sport
+    ]
+    assert article_ids(lib.search('"sport and the" weath', limit=100, typing=True))[0] == (
+        windowed.sport
+    )

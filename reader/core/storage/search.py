@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -402,7 +403,9 @@ _LIVE = {
 }
 
 
-def _rank(db: Database, kind: _Kind, match: str, rest: Sequence[Node], n: int) -> list[_Ranked]:
+def _rank(
+    db: Database, kind: _Kind, match: str, rest: Sequence[Node], n: int, words: Sequence[str] = ()
+) -> list[_Ranked]:
     """The ``n`` best rows of ``kind`` by bm25, filters applied; the MATCH drives.
 
     **Which matches are ranked.** Ranking every article that holds a very common word (50,000
@@ -460,7 +463,12 @@ def _rank(db: Database, kind: _Kind, match: str, rest: Sequence[Node], n: int) -
     sql = f"SELECT {row_id}, {score} AS score FROM {source} WHERE {condition}"
     if edge is not None:
         older_titles = _older_title_matches(
-            db, match, rest_sql if not article else "", rest_params if not article else [], edge
+            db,
+            match,
+            words,
+            rest_sql if not article else "",
+            rest_params if not article else [],
+            edge,
         )
         # A rowid range FTS5 reads by itself: only the window, or back to the oldest title match.
         sql += f" AND {row_id} >= ?"
@@ -476,18 +484,65 @@ def _rank(db: Database, kind: _Kind, match: str, rest: Sequence[Node], n: int) -
 
 
 def _older_title_matches(
-    db: Database, match: str, rest_sql: str, rest_params: list[object], edge: int
+    db: Database,
+    match: str,
+    words: Sequence[str],
+    rest_sql: str,
+    rest_params: list[object],
+    edge: int,
 ) -> list[int]:
-    """The newest `RANK_TITLES` articles older than the window (rowid ``edge``) with the words
-    in the title; filtered by ``rest_sql`` when it needs no article row (else the ranking
-    statement filters them)."""
-    rows = db.conn.execute(
-        "SELECT rowid FROM search_articles WHERE search_articles MATCH ? AND rowid < ? "
-        + (f"AND {rest_sql} " if rest_sql else "")
-        + "ORDER BY rowid DESC LIMIT ?",
-        [f"{{title}} : ({match})", edge, *rest_params, RANK_TITLES],
+    """Up to `RANK_TITLES` of the newest articles older than the window (rowid ``edge``) with
+    the words in the title; filtered by ``rest_sql`` when it needs no article row (else the
+    ranking statement filters them).
+
+    With several required ``words`` the rarest one is looked for first: the articles older than
+    the window with *it* in the title, when there are under `RANK_TITLES` of them, hold every
+    title match (a few more articles to rank, never fewer) and are found far faster than the
+    whole match in titles — for a phrase of common words FTS5 checks word positions in every
+    article holding both words. Otherwise the match itself is looked for in titles.
+    """
+
+    def older(title_match: str) -> list[int]:
+        rows = db.conn.execute(
+            "SELECT rowid FROM search_articles WHERE search_articles MATCH ? AND rowid < ? "
+            + (f"AND {rest_sql} " if rest_sql else "")
+            + "ORDER BY rowid DESC LIMIT ?",
+            [title_match, edge, *rest_params, RANK_TITLES],
+        )
+        return [row[0] for row in rows]
+
+    best: list[int] | None = None
+    if len(words) > 1:
+        for word in sorted(words, key=len, reverse=True):  # a long word is likelier rare
+            found = older(f"{{title}} : {word}")
+            if len(found) < RANK_TITLES and (best is None or len(found) < len(best)):
+                best = found
+            if best is not None and len(best) < RANK_TITLES // 10:
+                break
+    return best if best is not None else older(f"{{title}} : ({match})")
+
+
+def _title_words(query: Query) -> tuple[str, ...]:
+    """The words every hit must hold, each as an FTS5 phrase: the words of the query's top-level
+    words and phrases (the last word of one typed as a prefix is left out)."""
+    if query.root is None:
+        return ()
+    conjuncts = query.root.items if isinstance(query.root, And) else (query.root,)
+    words: dict[str, None] = {}
+    for node in conjuncts:
+        if isinstance(node, Term):
+            parts = node.text.split()
+            for part in parts[:-1] if node.prefix else parts:
+                if _has_token_chars(part):  # "—" alone is an empty phrase: it matches nothing
+                    words['"' + part.replace('"', '""') + '"'] = None
+    return tuple(words)
+
+
+def _has_token_chars(text: str) -> bool:
+    # FTS5's unicode61 tokenizer keeps letters, numbers and private-use characters.
+    return any(
+        unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "Co" for ch in text
     )
-    return [row[0] for row in rows]
 
 
 def _newest_articles(db: Database, match: str, rest: Sequence[Node], n: int) -> list[_Ranked]:
@@ -561,11 +616,18 @@ _READS_ARTICLE = re.compile(r"(?<![\w.])a\.")
 
 
 def _ranked_rows(
-    db: Database, kind: _Kind, match: str | None, rest: Sequence[Node], *, by_date: bool, n: int
+    db: Database,
+    kind: _Kind,
+    match: str | None,
+    rest: Sequence[Node],
+    *,
+    by_date: bool,
+    n: int,
+    words: Sequence[str] = (),
 ) -> list[_Ranked]:
     """The best ``n`` ids of one kind: by bm25 (or newest first), filters applied in SQL."""
     if match is not None and not by_date:
-        return _rank(db, kind, match, rest, n)
+        return _rank(db, kind, match, rest, n, words)
     if match is not None and kind is _ARTICLES:
         return _newest_articles(db, match, rest, n)
     rest_sql, rest_params = _conditions(rest, kind)
@@ -682,7 +744,11 @@ def search(db: Database, query: Query, limit: int) -> SearchResults:
     scope = effective_scope(query)
     for kind in _KINDS:
         if kind.scope in scope:
-            ranked.extend(_ranked_rows(db, kind, match, rest, by_date=by_date, n=limit + 1))
+            ranked.extend(
+                _ranked_rows(
+                    db, kind, match, rest, by_date=by_date, n=limit + 1, words=_title_words(query)
+                )
+            )
     if by_date:
         ranked.sort(key=lambda r: (r.date, r.kind.hit != HitKind.ARTICLE, r.id), reverse=True)
     else:
