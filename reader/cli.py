@@ -52,6 +52,7 @@ def feed_json(feed: Feed) -> dict[str, Any]:
         "status": feed.status.value,
         "error": feed.error,
         "last_fetched": iso_z(feed.last_fetched_at),
+        "notify": feed.notify,
     }
 
 

@@ -52,7 +52,8 @@ def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
 
     p = command(
         "feed-options",
-        "show or set a feed's full-text policy, its images and how long read articles are kept",
+        "show or set a feed's full-text policy, its images, how long read articles are kept "
+        "and whether the window notifies of its new articles",
     )
     p.add_argument("feed", type=int, metavar="FEED")
     p.add_argument(
@@ -67,11 +68,24 @@ def add_parsers(command: AddCommand, json_flag: JsonFlag) -> None:
         metavar="N|forever",
         help="remove read articles after N days (starred, saved, tagged and annotated stay)",
     )
+    p.add_argument(
+        "--notify",
+        choices=ON_OFF,
+        help="a desktop notification when a refresh in the window brings new articles (on/off)",
+    )
 
-    p = command("offline-settings", "show or set the library's image settings")
+    p = command(
+        "offline-settings",
+        "show or set the library's image settings and the full-text policy of new feeds",
+    )
     p.add_argument("--images", choices=ON_OFF, help="download images at all (on/off)")
     p.add_argument("--image-cache-mb", type=int, metavar="N", help="total size of the image cache")
     p.add_argument("--max-image-mb", type=int, metavar="N", help="largest single image kept")
+    p.add_argument(
+        "--full-text-default",
+        choices=[p.value for p in FullTextPolicy],
+        help="the full-text policy a newly added feed starts with (auto unless set)",
+    )
 
 
 def save_json(result: SaveResult) -> dict[str, Any]:
@@ -220,11 +234,14 @@ class OfflineCommands(Commands):
             if self.args.keep_read_days is not None:
                 days = self.args.keep_read_days
                 library.set_feed_retention(feed_id, None if days == "forever" else days)
+            if self.args.notify is not None:
+                library.set_feed_notify(feed_id, self.args.notify == "on")
             feed = library.get_feed(feed_id)
         keep = "forever" if feed.keep_read_days is None else f"{feed.keep_read_days} days"
         self.out.write(
             f"Feed {feed.id}: {feed.title}\n  full text: {feed.full_text.value}\n"
             f"  images: {'on' if feed.images else 'off'}\n  keep read articles: {keep}\n"
+            f"  notify of new articles: {'on' if feed.notify else 'off'}\n"
         )
         return EXIT_OK
 
@@ -232,12 +249,19 @@ class OfflineCommands(Commands):
         with self.open() as library:
             if any(
                 v is not None
-                for v in (self.args.images, self.args.image_cache_mb, self.args.max_image_mb)
+                for v in (
+                    self.args.images,
+                    self.args.image_cache_mb,
+                    self.args.max_image_mb,
+                    self.args.full_text_default,
+                )
             ):
+                default = self.args.full_text_default
                 settings = library.set_offline_settings(
                     images=None if self.args.images is None else self.args.images == "on",
                     image_cache_mb=self.args.image_cache_mb,
                     max_image_mb=self.args.max_image_mb,
+                    full_text_default=FullTextPolicy(default) if default else None,
                 )
             else:
                 settings = library.offline_settings()
@@ -245,6 +269,7 @@ class OfflineCommands(Commands):
             f"images: {'on' if settings.images else 'off'}\n"
             f"image cache limit: {settings.image_cache_mb:,} MB\n"
             f"largest image kept: {settings.max_image_mb} MB\n"
+            f"full text of new feeds: {settings.full_text_default.value}\n"
         )
         return EXIT_OK
 

@@ -284,7 +284,13 @@ class Library(
                 self._db, feed_store.parse_folder_path(folder or "")
             )
             feed_id = feed_store.insert_feed(
-                self._db, url=url, title=title, site_url=None, folder_id=folder_id, now=utcnow()
+                self._db,
+                url=url,
+                title=title,
+                site_url=None,
+                folder_id=folder_id,
+                now=utcnow(),
+                full_text=offline_store.get_settings(self._db).full_text_default,
             )
         return feed_id, Changes(feeds=frozenset({feed_id}), folders=True, counts=True)
 
@@ -401,6 +407,13 @@ class Library(
                 feed_store.update_fetch_state(
                     self._db, feed_id, muted=0, muted_reason=None, next_fetch_at=None, error_count=0
                 )
+        return Changes(feeds=frozenset({feed_id}))
+
+    def set_feed_notify(self, feed_id: FeedId, on: bool) -> Changes:
+        """Whether a refresh that brings this feed new articles says so on the desktop."""
+        with self._transaction():
+            feed_store.get_feed(self._db, feed_id)
+            execute(self._db, "UPDATE feeds SET notify = ? WHERE id = ?", [int(on), feed_id])
         return Changes(feeds=frozenset({feed_id}))
 
     def remove_feed(self, feed_id: FeedId) -> tuple[int, Changes]:
@@ -771,6 +784,7 @@ class Library(
         now = utcnow()
         feed_ids: set[FeedId] = set()
         with self._transaction():
+            policy = offline_store.get_settings(self._db).full_text_default
             for item in document.feeds:
                 if feed_store.find_feed_by_url(self._db, item.url) is not None:
                     skipped += 1
@@ -784,6 +798,7 @@ class Library(
                     site_url=item.site_url,
                     folder_id=folder_id,
                     now=now,
+                    full_text=policy,
                 )
                 feed_ids.add(feed_id)
                 added += 1

@@ -72,8 +72,10 @@ class OfflineMethods:
         images: bool | None = None,
         image_cache_mb: int | None = None,
         max_image_mb: int | None = None,
+        full_text_default: FullTextPolicy | None = None,
     ) -> OfflineSettings:
-        """Change the library-wide settings; returns them as now stored."""
+        """Change the library-wide settings; returns them as now stored. ``full_text_default``
+        is the full-text policy a feed subscribed from now on starts with."""
         current = offline_store.get_settings(self._db)
         if image_cache_mb is not None and not 1 <= image_cache_mb <= MAX_CACHE_MB:
             raise GlossError(
@@ -90,6 +92,9 @@ class OfflineMethods:
             images=current.images if images is None else images,
             image_cache_mb=current.image_cache_mb if image_cache_mb is None else image_cache_mb,
             max_image_mb=current.max_image_mb if max_image_mb is None else max_image_mb,
+            full_text_default=current.full_text_default
+            if full_text_default is None
+            else full_text_default,
         )
         with self._transaction():
             offline_store.put_settings(self._db, updated)

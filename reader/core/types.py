@@ -84,6 +84,7 @@ class Feed:
     full_text: FullTextPolicy = FullTextPolicy.AUTO
     images: bool = True  # download this feed's images for offline reading
     keep_read_days: int | None = None  # retention: read articles older than this go; None: kept
+    notify: bool = False  # a desktop notification when a refresh brings new articles
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,6 +433,7 @@ class OfflineSettings:
     images: bool = True
     image_cache_mb: int = 2048  # total cap of the image cache
     max_image_mb: int = 10  # one image larger than this is not kept
+    full_text_default: FullTextPolicy = FullTextPolicy.AUTO  # the policy a new feed starts with
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,18 @@ def test_feed_options_settings_and_use_text(
     assert "image cache limit: 500 MB" in out
     code, _, err = run(capsys, "--library", lib, "offline-settings", "--max-image-mb", "0")
     assert code == 1 and "between 1 and" in err
+    code, out, _ = run(
+        capsys, "--library", lib, "offline-settings", "--full-text-default", "always"
+    )
+    assert code == 0 and "full text of new feeds: always" in out
+    code, out, _ = run(capsys, "--library", lib, "feed-options", str(feed_id), "--notify", "on")
+    assert code == 0 and "notify of new articles: on" in out
+    code, out, _ = run(capsys, "--library", lib, "feeds", "--json")
+    assert json_lines(out)[0]["notify"] is True
+    with Library.open(library_path) as library:
+        assert library.subscribe("https://example.org/new.xml")[0]
+        new = next(f for f in library.list_feeds() if f.url.endswith("/new.xml"))
+        assert new.full_text.value == "always" and not new.notify
     with Library.open(library_path) as library:
         article_id = library.list_articles().articles[0].id
     code, out, _ = run(capsys, "--library", lib, "use-text", str(article_id), "feed")

@@ -85,7 +85,7 @@ def parse_folder_path(text: str) -> tuple[str, ...]:
 _FEED_COLUMNS = """
     f.id, f.url, f.title, f.user_title, f.site_url, f.folder_id, f.last_fetched_at,
     f.last_result, f.error, f.next_fetch_at, f.muted, f.muted_reason, f.favicon,
-    f.full_text_policy, f.images, f.keep_read_days
+    f.full_text_policy, f.images, f.keep_read_days, f.notify
 """
 
 
@@ -121,6 +121,7 @@ def _to_feed(row: Row, paths: dict[FolderId, tuple[str, ...]], unread: int) -> F
         full_text=_policy(row["full_text_policy"]),
         images=bool(row["images"]),
         keep_read_days=row["keep_read_days"],
+        notify=bool(row["notify"]),
     )
 
 
@@ -173,12 +174,15 @@ def insert_feed(
     site_url: str | None,
     folder_id: FolderId | None,
     now: dt.datetime,
+    full_text: FullTextPolicy = FullTextPolicy.AUTO,
 ) -> FeedId:
+    """A new subscription; ``full_text`` is the library's default policy for new feeds."""
     return FeedId(
         execute(
             db,
-            "INSERT INTO feeds (url, title, site_url, folder_id, added_at) VALUES (?, ?, ?, ?, ?)",
-            [url, title, site_url, folder_id, to_db(now)],
+            "INSERT INTO feeds (url, title, site_url, folder_id, added_at, full_text_policy) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [url, title, site_url, folder_id, to_db(now), full_text.value],
         )
     )
 

@@ -449,6 +449,9 @@ def _search_rules_retention(db: Database) -> None:
     # Retention: keep read articles this many days (NULL: forever).
     if "keep_read_days" not in columns:
         db.execute("ALTER TABLE feeds ADD COLUMN keep_read_days INTEGER CHECK (keep_read_days > 0)")
+    # Desktop notifications: the user asked to be told of this feed's new articles.
+    if "notify" not in columns:
+        db.execute("ALTER TABLE feeds ADD COLUMN notify INTEGER NOT NULL DEFAULT 0")
     # The indexed feed name is the article's source_title; make it the feed's shown name now.
     db.execute(
         "UPDATE articles SET source_title = (SELECT coalesce(f.user_title, f.title) FROM feeds f "

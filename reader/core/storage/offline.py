@@ -48,6 +48,7 @@ _SETTING_KEYS = {
     "images": "offline.images",
     "image_cache_mb": "offline.image_cache_mb",
     "max_image_mb": "offline.max_image_mb",
+    "full_text_default": "offline.full_text_default",
 }
 
 
@@ -79,7 +80,17 @@ def get_settings(db: Database) -> OfflineSettings:
         images=default.images if images_raw is None else images_raw == "1",
         image_cache_mb=number("image_cache_mb", default.image_cache_mb),
         max_image_mb=number("max_image_mb", default.max_image_mb),
+        full_text_default=_policy_or(
+            values.get(_SETTING_KEYS["full_text_default"]), default.full_text_default
+        ),
     )
+
+
+def _policy_or(raw: object, fallback: FullTextPolicy) -> FullTextPolicy:
+    try:
+        return FullTextPolicy(str(raw)) if raw is not None else fallback
+    except ValueError:
+        return fallback
 
 
 def put_settings(db: Database, settings: OfflineSettings) -> None:
@@ -87,6 +98,7 @@ def put_settings(db: Database, settings: OfflineSettings) -> None:
         "images": "1" if settings.images else "0",
         "image_cache_mb": str(settings.image_cache_mb),
         "max_image_mb": str(settings.max_image_mb),
+        "full_text_default": settings.full_text_default.value,
     }
     for name, value in values.items():
         execute(
