@@ -700,3 +700,31 @@ def test_an_old_title_match_of_a_phrase_of_common_words_ranks_first(windowed: Wi
     assert article_ids(lib.search('"sport and the" weath', limit=100, typing=True))[0] == (
         windowed.sport
     )
+
+
+def test_opening_a_hit_goes_to_the_passage_its_snippet_shows(library: Library) -> None:
+    filler = " ".join(f"word{n}" for n in range(120))
+    body = (
+        f"<p>Flour is named once up here.</p><p>{filler}</p>"
+        "<p>Weigh the flour, then the water: flour first, water after, more water if dry.</p>"
+    )
+    library.add_feed_document("https://bake.example/feed", rss("Bake", [Item("b", "Loaf", body)]))
+    [hit] = library.search("flour water").hits
+    text = library.get_article(hit.article_id).text
+    assert text is not None and hit.offset is not None
+    first_shown = hit.snippet.text[slice(*hit.snippet.marks[0])]
+    # The snippet shows the dense passage, and the offset is its first marked word there,
+    # not the lone "Flour" at the top.
+    assert "named once" not in hit.snippet.text
+    assert hit.offset > text.text.index("Weigh the")
+    assert text.text[hit.offset :].lower().startswith(first_shown.lower())
+
+
+def test_snippets_keep_a_break_between_a_heading_and_its_paragraph(library: Library) -> None:
+    body = "<h2>Let the weather decide</h2><p>A tree manages its water through the year.</p>"
+    library.add_feed_document(
+        "https://trees.example/feed", rss("Trees", [Item("t", "Trees", body)])
+    )
+    [hit] = library.search("weather tree").hits
+    assert "decide · A tree" in hit.snippet.text
+    assert [hit.snippet.text[s:e] for s, e in hit.snippet.marks] == ["weather", "tree"]

@@ -72,6 +72,7 @@ from reader.core.types import (
 ARTICLE_WEIGHTS = (10.0, 2.0, 2.0, 1.0)
 SNIPPET_TOKENS = 30  # FTS5 caps a snippet at 64 tokens
 ELLIPSIS = "…"
+BLOCK_BREAK = " · "  # between two paragraphs in a one-line snippet
 RANK_WINDOW = 2000  # rank the newest this many matches of each kind…
 RANK_TITLES = 1000  # …and up to this many older articles with the words in the title
 # Noncharacters (never in interchange text) bracket matches in FTS5's snippet() and highlight().
@@ -79,7 +80,7 @@ MARK_OPEN = "\ufdd0"
 MARK_CLOSE = "\ufdd1"
 FTS_TABLES = ("search_articles", "search_highlights", "search_notes")
 
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE_RUN = re.compile(r"(\s+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,46 +309,80 @@ _MARK_SPLIT = re.compile(f"([{MARK_OPEN}{MARK_CLOSE}])")
 def snippet_from_marked(marked: str | None) -> Snippet:
     """FTS5 output with `MARK_OPEN`/`MARK_CLOSE` around matches → one line with mark spans.
 
-    Runs of whitespace become one space (none at the ends, none inside a mark's edges); a mark
-    around nothing is dropped. Works a piece between marks at a time (50 snippets a search)."""
+    Runs of whitespace become one space, and a run that crosses a line (a paragraph or a heading
+    ending) becomes `BLOCK_BREAK`, so a heading does not run into its first sentence; none at the
+    ends, none inside a mark's edges; a mark around nothing is dropped. Works a piece between
+    marks at a time (50 snippets a search)."""
     text: list[str] = []
     marks: list[tuple[int, int]] = []
     length = 0
     start: int | None = None
-    pending_space = False
+    gap = ""  # the separator owed before the next words: "", " " or BLOCK_BREAK
+
+    def owe(whitespace: str) -> None:
+        nonlocal gap
+        if "\n" in whitespace:
+            gap = BLOCK_BREAK
+        elif whitespace and not gap:
+            gap = " "
+
+    def settle() -> None:
+        nonlocal gap, length
+        if gap and length:
+            text.append(gap)
+            length += len(gap)
+        gap = ""
+
     for piece in _MARK_SPLIT.split(marked or ""):
         if piece == MARK_OPEN:
-            if pending_space and length:
-                text.append(" ")
-                length += 1
-            pending_space = False
+            settle()
             start = length
         elif piece == MARK_CLOSE:
             if start is not None and length > start:
                 marks.append((start, length))
             start = None
         elif piece:
-            words = " ".join(piece.split())
-            if not words:
-                pending_space = True
-                continue
-            if (pending_space or piece[0].isspace()) and length:
-                text.append(" ")
-                length += 1
-            text.append(words)
-            length += len(words)
-            pending_space = piece[-1].isspace()
+            for run in _WHITESPACE_RUN.split(piece):
+                if not run:
+                    continue
+                if run[0].isspace():
+                    owe(run)
+                else:
+                    settle()
+                    text.append(run)
+                    length += len(run)
     return Snippet("".join(text), tuple(marks))
 
 
+def snippet_offset(marked_snippet: str | None, marked_text: str | None) -> int | None:
+    """Where the snippet's first match is in the text: the offset the window scrolls to.
+
+    ``marked_text`` is FTS5's highlight() of the whole column and ``marked_snippet`` its
+    snippet(), which copies a stretch of the same marked text between ellipses; finding that
+    stretch puts the reader on the match the snippet shows, not on an earlier, lesser one. Falls
+    back to the first match in the text.
+    """
+    if not marked_text or MARK_OPEN not in marked_text:
+        return None
+    first = marked_text.index(MARK_OPEN)
+    stretch = (marked_snippet or "").removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
+    if MARK_OPEN in stretch:
+        found = marked_text.find(stretch)
+        if found >= 0:
+            first = marked_text.index(MARK_OPEN, found)
+    head = marked_text[:first]
+    return first - head.count(MARK_OPEN) - head.count(MARK_CLOSE)
+
+
 def plain_snippet(text: str | None, words: int = SNIPPET_TOKENS) -> Snippet:
-    """The first ``words`` words of ``text`` on one line, with an ellipsis where it was cut."""
+    """The first ``words`` words of ``text`` on one line (paragraphs kept apart as in
+    `snippet_from_marked`), with an ellipsis where it was cut."""
     head = (text or "")[: words * 24]
-    parts = _WHITESPACE.split(head.strip())
-    cut = len(parts) > words or len(head) < len(text or "")
-    parts = parts[:words]
-    joined = " ".join(p for p in parts if p)
-    return Snippet(joined + ELLIPSIS if cut and joined else joined)
+    parts = _WHITESPACE_RUN.split(head.strip())  # word, whitespace, word, …
+    kept = parts[: 2 * words - 1]
+    cut = len(kept) < len(parts) or len(head) < len(text or "")
+    shown = snippet_from_marked("".join(kept)).text
+    return Snippet(shown + ELLIPSIS if cut and shown else shown)
 
 
 def _join_snippets(first: Snippet, second: Snippet, separator: str = " — ") -> Snippet:
@@ -667,7 +702,7 @@ def _details(db: Database, kind: _Kind, ids: list[int], match: str | None) -> di
             columns = (
                 f"a.id AS id, {_COMMON}, "
                 f"snippet(search_articles, 3, {_MARKS}, {marks}) AS marked, "
-                f"instr(highlight(search_articles, 3, {_MARKS}), '{MARK_OPEN}') - 1 AS offset"
+                f"highlight(search_articles, 3, {_MARKS}) AS marked_text"
             )
         else:
             columns = (
@@ -720,6 +755,8 @@ def _snippet(kind: _Kind, row: Row) -> Snippet:
 
 def _hit(kind: _Kind, ranked: _Ranked, row: Row) -> SearchHit:
     offset = row.get("offset")
+    if "marked_text" in row:
+        offset = snippet_offset(row.get("marked"), row["marked_text"])
     return SearchHit(
         kind=kind.hit,
         id=ranked.id,
