@@ -9,6 +9,7 @@ import configparser
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -254,6 +255,9 @@ def test_every_installed_qt_module_is_either_used_or_excluded() -> None:
         "libX11.so.6",
         "libdbus-1.so.3",
         "libsystemd.so.0",
+        "rapidfuzz/fuzz_cpp_avx2.cpython-311-x86_64-linux-gnu.so",
+        "rapidfuzz/distance/metrics_cpp_avx2.cpython-311-x86_64-linux-gnu.so",
+        "rapidfuzz/fuzz_cpp_avx2.cp311-win_amd64.pyd",
     ],
 )
 def test_dropped_from_the_bundle(dest: str) -> None:
@@ -285,10 +289,47 @@ def test_dropped_from_the_bundle(dest: str) -> None:
         "libpython3.11.so.1.0",
         "libxcb-cursor.so.0",
         "resources/demo/manifest.json",
+        "rapidfuzz/fuzz_cpp.cpython-311-x86_64-linux-gnu.so",
+        "rapidfuzz/distance/metrics_cpp.cpython-311-x86_64-linux-gnu.so",
+        "rapidfuzz/_feature_detector_cpp.cpython-311-x86_64-linux-gnu.so",
     ],
 )
 def test_kept_in_the_bundle(dest: str) -> None:
     assert bi.keep_in_bundle(dest)
+
+
+def test_rapidfuzz_falls_back_to_its_generic_build_without_the_avx2_one() -> None:
+    """What the bundle relies on when it leaves the AVX2 modules out: rapidfuzz imports them
+    only if they import, as on a CPU without AVX2."""
+    code = textwrap.dedent(
+        """\
+        import importlib.abc, sys
+
+        class NoAvx2(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name.endswith("_avx2"):
+                    raise ImportError(name)
+
+        sys.meta_path.insert(0, NoAvx2())
+        from rapidfuzz import fuzz
+        from rapidfuzz.distance import Levenshtein
+        assert Levenshtein.distance("gloss", "glass") == 1
+        assert fuzz.token_set_ratio("a b c", "c b a") == 100
+        print(Levenshtein.distance.__module__, fuzz.token_set_ratio.__module__)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["rapidfuzz.distance.metrics_cpp", "rapidfuzz.fuzz_cpp"]
+
+
+def test_the_modules_left_out_are_not_imported_by_gloss() -> None:
+    """Excluded modules must not be imported by Gloss itself (a dependency's optional import
+    is what they are excluded for)."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "reader").rglob("*.py"))
+    for module in ("pygments", "doctest", "pdb", "pydoc", "unittest", "tkinter"):
+        assert module in bi.EXCLUDED_MODULES
+        assert not re.search(rf"^\s*(import|from) {module}\b", source, re.MULTILINE), module
 
 
 def test_filter_toc_keeps_pyinstaller_entries_whole() -> None:
