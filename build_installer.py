@@ -29,7 +29,9 @@ package, artifacts) and Anki's ``qt/tools/build_installer.py`` (small pure funct
    binaries to keep in step, and Qt is already here to render them.
 4. **PyInstaller**, one folder, from a spec generated into the work folder. ``resources/`` (icons,
    styles, demo library) goes in as data; Qt modules Gloss does not import (``EXCLUDED_MODULES``)
-   and Qt plugins and translations it does not load (``DROPPED_PATHS``) are left out.
+   and Qt plugins and translations it does not load (``DROPPED_PATHS``) are left out. On Linux
+   ICU's 32 MB data library is swapped for one built here with only the data Qt reads (4.7 MB;
+   see "ICU's data" below).
 5. **Smoke test.** The frozen ``gloss --smoke-test`` (reader/gui/smoke.py: demo library, reading
    view, a highlight, a Markdown export, a refresh from 127.0.0.1 parsed in worker processes, a
    page extracted in a worker) runs with ``QT_QPA_PLATFORM=offscreen``, a temporary library,
@@ -72,10 +74,8 @@ EXE_NAME = "gloss"
 BUNDLE_ID = "org.gloss-reader.Gloss"
 STAMP_NAME = "gloss-build.json"  # reader/build_info.py reads this name
 SIZE_TARGET_MB = 120
-"""Issue 7's target for the unpacked Linux bundle; the build warns above it."""
-SIZE_CEILING_MB = 165
-"""Where tests/installer fails: today's bundle plus about 10 %, so an unused Qt module or a
-heavy new dependency is noticed. Qt alone is about 85 MB of it (ICU's data is 33 MB)."""
+"""Issue 7's budget for the unpacked Linux bundle: the build warns above it and tests/installer
+fails, so an unused Qt module or a heavy new dependency is noticed (114 MB in December 2026)."""
 SMOKE_TIMEOUT = 240.0
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
@@ -519,6 +519,281 @@ def make_icons(out: Path, svg: Path | None = None) -> Icons:
     return Icons(pngs, ico, icns, svg)
 
 
+# ---- ICU's data (Linux) -------------------------------------------------------------------------
+#
+# PySide6's Linux wheels bring ICU, and ICU's data library (libicudata.so.73) is 32 MB: the
+# calendars, currencies, units, language and time zone names, break rules and transliterators of
+# every locale. Qt calls few ICU functions (ICU_FUNCTIONS_REVIEWED), so the bundle gets a
+# libicudata built here that holds the data those read and nothing else (ICU_DATA_KEPT): the
+# same package format, the same symbol and SONAME, 4.7 MB. tests/installer compares what Qt does
+# with it and with the original, and the build stops when a new PySide6 calls an ICU function
+# nobody has looked at. --full-icu-data bundles the original instead.
+
+ICU_FUNCTIONS_REVIEWED = (
+    # QCollator (Qt's own file dialog sorts names with it, QString::localeAwareCompare): the
+    # collation data, all of it, is kept.
+    "ucol_close", "ucol_getSortKey", "ucol_open", "ucol_setAttribute", "ucol_strcoll",
+    # QStringConverter, for encodings Qt does not implement itself (it does UTF-8/16/32 and
+    # Latin-1): an SVG image or other XML declaring encoding="windows-1252". Kept: the alias
+    # table and the converters of the WHATWG Encoding Standard's labels (ICU_CONVERTERS).
+    "ucnv_cbFromUWriteUChars", "ucnv_cbToUWriteUChars", "ucnv_close", "ucnv_countAvailable",
+    "ucnv_fromUCountPending", "ucnv_fromUnicode", "ucnv_getAvailableName",
+    "ucnv_getFromUCallBack", "ucnv_getMaxCharSize", "ucnv_getName", "ucnv_getStandardName",
+    "ucnv_getToUCallBack", "ucnv_open", "ucnv_reset", "ucnv_setFromUCallBack",
+    "ucnv_setToUCallBack", "ucnv_toUCountPending", "ucnv_toUnicode",
+    "UCNV_FROM_U_CALLBACK_SUBSTITUTE", "UCNV_TO_U_CALLBACK_SUBSTITUTE",
+    # QTimeZone::displayName, and dates formatted with QLocale's long formats: the long names of
+    # time zones ("Central European Standard Time"). Left out (3.5 MB with the calendar data they
+    # need): Gloss formats no date with Qt. Without them Qt gives the IANA id ("Europe/Berlin")
+    # or its abbreviation, and says nothing.
+    "ucal_close", "ucal_getCanonicalTimeZoneID", "ucal_getTimeZoneDisplayName", "ucal_open",
+    # QLocale::toUpper/toLower: the case mappings are compiled into libicuuc (no data read).
+    "u_strToLower", "u_strToUpper",
+)  # fmt: skip
+"""The ICU functions Qt's libraries call (without ICU's version suffix) that ICU_DATA_KEPT was
+chosen for."""
+
+ICU_CONVERTERS = (
+    # Single-byte: IBM866, ISO-8859-2 … -15 and -11, KOI8-R, KOI8-U, Mac Roman and Cyrillic,
+    # windows-874 and windows-1250 … 1258.
+    "ibm-866_P100-1995", "ibm-912_P100-1995", "ibm-913_P100-2000", "ibm-914_P100-1995",
+    "ibm-915_P100-1995", "ibm-1089_P100-1995", "ibm-9005_X110-2007", "ibm-5012_P100-1999",
+    "ibm-920_P100-1995", "iso-8859_10-1998", "iso-8859_11-2001", "ibm-921_P100-1995",
+    "iso-8859_14-1998", "ibm-923_P100-1998", "ibm-878_P100-1996", "ibm-1168_P100-2002",
+    "macos-0_2-10.2", "macos-7_3-10.2", "windows-874-2000", "ibm-5346_P100-1998",
+    "ibm-5347_P100-1998", "ibm-5348_P100-1997", "ibm-5349_P100-1998", "ibm-5350_P100-1998",
+    "ibm-9447_P100-2002", "ibm-9448_X100-2005", "ibm-9449_P100-2002", "ibm-5354_P100-1998",
+    # Chinese: GB2312, GBK (on its base table ibm-1386), GB18030, Big5 (on ibm-1373), Big5-HKSCS.
+    "ibm-5478_P100-1995", "ibm-1383_P110-1999", "windows-936-2000", "ibm-1386_P100-2001",
+    "gb18030", "windows-950-2000", "ibm-1373_P100-2002", "ibm-1375_P100-2008",
+    # Japanese: EUC-JP, Shift_JIS (also what ICU's ISO-2022-JP converts JIS X 0208 with).
+    "euc-jp-2007", "ibm-943_P15A-2003",
+    # Korean: EUC-KR, windows-949 (on ibm-1363).
+    "ibm-970_P110_P110-2006_U2", "windows-949-2000", "ibm-1363_P11B-1998",
+)  # fmt: skip
+"""The converter tables (``<name>.cnv``) that the WHATWG Encoding Standard's labels open in ICU
+73, with the base tables of those that only extend another; ASCII, Latin-1, the UTFs and
+ISO-2022 are in ICU's code."""
+
+ICU_DATA_KEPT = ("coll/*", "cnvalias.icu", *(f"{name}.cnv" for name in ICU_CONVERTERS))
+"""Items of ICU's data package kept in the bundle (names without the ``icudt73l/`` prefix)."""
+
+
+def keep_icu_item(name: str) -> bool:
+    """Whether an item of ICU's data package, named without its package prefix, is kept."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in ICU_DATA_KEPT)
+
+
+@dataclasses.dataclass(frozen=True)
+class ElfSymbols:
+    defined: dict[str, tuple[int, int]]  # name: (file offset, size)
+    undefined: set[str]
+
+
+def elf_symbols(data: bytes) -> ElfSymbols:
+    """The dynamic symbols of a 64-bit little-endian ELF file (a Linux shared library)."""
+    if data[:4] != b"\x7fELF" or data[4:6] != b"\x02\x01":
+        raise ValueError("not a 64-bit little-endian ELF file")
+    (section_table,) = struct.unpack_from("<Q", data, 0x28)
+    entry_size, count = struct.unpack_from("<HH", data, 0x3A)
+    sections = [
+        struct.unpack_from("<IIQQQQIIQQ", data, section_table + i * entry_size)
+        for i in range(count)
+    ]
+    symbols = ElfSymbols({}, set())
+    for _name, kind, _flags, _addr, offset, size, link, _info, _align, symbol_size in sections:
+        if kind != 11:  # SHT_DYNSYM
+            continue
+        strings = sections[link][4]
+        for at in range(offset + symbol_size, offset + size, symbol_size):  # 0 is the null one
+            name_at, _sym_info, _other, section, value, length = struct.unpack_from(
+                "<IBBHQQ", data, at
+            )
+            name = data[strings + name_at : data.index(b"\0", strings + name_at)].decode()
+            if section == 0:
+                symbols.undefined.add(name)
+            elif section < 0xFF00:
+                address, file_offset = sections[section][3], sections[section][4]
+                symbols.defined[name] = (value - address + file_offset, length)
+    return symbols
+
+
+def icu_common_data(library: bytes) -> tuple[str, bytes]:
+    """(symbol, bytes) of the data package a libicudata exports (``icudt73_dat``)."""
+    for name, (offset, size) in elf_symbols(library).defined.items():
+        if re.fullmatch(r"icudt\d+_dat", name):
+            return name, library[offset : offset + size]
+    raise ValueError("no icudt*_dat symbol: not ICU's data library")
+
+
+def icu_package_items(package: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The header and the (name, bytes) items of an ICU common data package (``.dat``), in
+    order; each item's bytes run to the next item (ICU pads them to 16 bytes)."""
+    header_size, magic = struct.unpack_from("<H2s", package, 0)
+    if magic != b"\xda\x27" or package[12:16] != b"CmnD":
+        raise ValueError("not an ICU common data package")
+    toc = package[header_size:]  # offsets below count from here
+    (count,) = struct.unpack_from("<I", toc, 0)
+    entries = [struct.unpack_from("<II", toc, 4 + 8 * i) for i in range(count)]
+    ends = [data_at for _name_at, data_at in entries[1:]] + [len(toc)]
+    items = []
+    for (name_at, data_at), end in zip(entries, ends, strict=True):
+        name = toc[name_at : toc.index(b"\0", name_at)].decode("ascii")
+        items.append((name, toc[data_at:end]))
+    return package[:header_size], items
+
+
+def icu_package(header: bytes, items: Sequence[tuple[str, bytes]]) -> bytes:
+    """An ICU common data package laid out as icupkg writes it: the header, the count, (name,
+    data) offsets, the names, then the items on 16-byte boundaries. ICU looks names up by
+    binary search, so ``items`` must be sorted as in the package they came from."""
+    names = b"".join(name.encode("ascii") + b"\0" for name, _ in items)
+    table_size = 4 + 8 * len(items)
+    names_end = table_size + len(names)
+    data_at = names_end + -names_end % 16
+    table = [struct.pack("<I", len(items))]
+    body = []
+    name_at = table_size
+    for name, data in items:
+        table.append(struct.pack("<II", name_at, data_at))
+        name_at += len(name) + 1
+        padded = data + b"\xaa" * (-len(data) % 16)
+        body.append(padded)
+        data_at += len(padded)
+    pad = b"\xaa" * (-names_end % 16)
+    return b"".join([header, *table, names, pad, *body])
+
+
+def icu_data_assembly(symbol: str, blob: Path) -> str:
+    """GNU assembler source of a data-only library exporting ``blob`` as ``symbol``, aligned as
+    ICU's own genccode does."""
+    return textwrap.dedent(
+        f"""\
+        .section .note.GNU-stack,"",@progbits
+        .section .rodata
+        .globl {symbol}
+        .type {symbol}, @object
+        .balign 16
+        {symbol}:
+        .incbin "{blob}"
+        .size {symbol}, . - {symbol}
+        """
+    )
+
+
+def pyside6_icu_libraries() -> dict[str, Path]:
+    """PySide6's ICU libraries by name (``libicudata.so.73``…): empty where the wheel has none
+    (Windows and macOS Qt use the system's ICU, or none)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("PySide6")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    lib = Path(next(iter(spec.submodule_search_locations))) / "Qt" / "lib"
+    return {path.name: path for path in sorted(lib.glob("libicu*.so.*"))}
+
+
+def icu_functions_called(folder: Path, icu: Iterable[Path]) -> set[str]:
+    """The ICU functions (version suffix dropped) that the libraries, plugins and extension
+    modules under ``folder``, ICU's own excepted, import from the ``icu`` libraries."""
+    exported: set[str] = set()
+    for path in icu:
+        exported |= set(elf_symbols(path.read_bytes()).defined)
+    called = set()
+    for path in folder.rglob("*.so*"):
+        if path.name.startswith("libicu") or path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:4] == b"\x7fELF":
+            called |= elf_symbols(data).undefined & exported
+    return {re.sub(r"_\d+$", "", name) for name in called}
+
+
+@dataclasses.dataclass(frozen=True)
+class IcuData:
+    """A smaller ICU data library made for the bundle."""
+
+    original: Path
+    library: Path
+    items: int
+    items_kept: int
+
+    @property
+    def dest(self) -> str:
+        """Its path inside the bundle."""
+        return f"PySide6/Qt/lib/{self.original.name}"
+
+
+def make_icu_data(original: Path, work: Path) -> IcuData:
+    """Build ``work/<original's name>``: the same symbol and SONAME, holding only the items
+    ``keep_icu_item`` keeps. Needs ``as`` and ``ld`` (binutils, which PyInstaller needs too)."""
+    tools = {tool: shutil.which(tool) for tool in ("as", "ld")}
+    missing = [tool for tool, path in tools.items() if path is None]
+    if missing:
+        raise BuildError(
+            f"{' and '.join(missing)} not found: install binutils (PyInstaller needs it too), "
+            "or build with --full-icu-data."
+        )
+    symbol, package = icu_common_data(original.read_bytes())
+    header, items = icu_package_items(package)
+    kept = [(name, data) for name, data in items if keep_icu_item(name.partition("/")[2])]
+    work.mkdir(parents=True, exist_ok=True)
+    blob = work / "icudata.dat"
+    blob.write_bytes(icu_package(header, kept))
+    source = work / "icudata.s"
+    source.write_text(icu_data_assembly(symbol, blob), encoding="utf-8")
+    library = work / original.name
+    commands = [
+        [str(tools["as"]), "-o", str(work / "icudata.o"), str(source)],
+        [
+            str(tools["ld"]), "-shared", "-soname", original.name, "--hash-style=both",
+            "--build-id", "-z", "noexecstack", "-o", str(library), str(work / "icudata.o"),
+        ],
+    ]  # fmt: skip
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise BuildError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    return IcuData(original, library, len(items), len(kept))
+
+
+def shrink_icu_data(work: Path) -> IcuData | None:
+    """The smaller ICU data library for this PySide6, or None when it has no ICU of its own.
+    Stops the build when Qt calls an ICU function ``ICU_FUNCTIONS_REVIEWED`` does not list."""
+    icu = pyside6_icu_libraries()
+    data = next((path for name, path in icu.items() if name.startswith("libicudata.")), None)
+    if data is None:
+        return None
+    pyside6 = data.parents[2]
+    unreviewed = icu_functions_called(pyside6, icu.values()) - set(ICU_FUNCTIONS_REVIEWED)
+    if unreviewed:
+        raise BuildError(
+            "Qt calls ICU functions that ICU_DATA_KEPT was not chosen for: "
+            f"{', '.join(sorted(unreviewed))}. See which data they read, keep it in "
+            "ICU_DATA_KEPT, add them to ICU_FUNCTIONS_REVIEWED and to tests/installer's ICU "
+            "probe; or build with --full-icu-data."
+        )
+    return make_icu_data(data, work)
+
+
+def replace_binaries(
+    toc: Iterable[tuple[str, str, str]], replacements: Mapping[str, str]
+) -> list[tuple[str, str, str]]:
+    """PyInstaller's binaries with the source of each ``replacements`` destination swapped;
+    a destination that is not there is an error (the bundle would silently keep the original)."""
+    result = []
+    found = set()
+    for dest, source, kind in toc:
+        if kind == "BINARY" and dest.replace("\\", "/") in replacements:
+            found.add(dest.replace("\\", "/"))
+            source = replacements[dest.replace("\\", "/")]
+        result.append((dest, source, kind))
+    missing = set(replacements) - found
+    if missing:
+        raise BuildError(f"PyInstaller collected no {', '.join(sorted(missing))} to replace.")
+    return result
+
+
 # ---- PyInstaller ------------------------------------------------------------------------------
 
 ENTRY_SCRIPT = '''\
@@ -572,7 +847,7 @@ a = Analysis(
     excludes=list(bi.EXCLUDED_MODULES),
     noarchive=False,
 )
-a.binaries = bi.filter_toc(a.binaries)
+a.binaries = bi.replace_binaries(bi.filter_toc(a.binaries), {replace!r})
 a.datas = bi.filter_toc(a.datas)
 pyz = PYZ(a.pure)
 exe = EXE(
@@ -605,11 +880,21 @@ if {macos!r}:
 """
 
 
-def spec_text(*, entry: Path, stamp: Path, icons: Icons, tag: str, version: str) -> str:
+def spec_text(
+    *,
+    entry: Path,
+    stamp: Path,
+    icons: Icons,
+    tag: str,
+    version: str,
+    replace: Mapping[str, str] | None = None,
+) -> str:
     """The spec PyInstaller runs. On Windows the console is hidden when Gloss is started from
     the Start menu, but stays when it is run from a terminal (``gloss --version`` prints).
     Binaries are stripped on Linux only (a Python built with debug info carries megabytes of
-    it); on macOS stripping would break signatures, and Windows has no ``strip``."""
+    it); on macOS stripping would break signatures, and Windows has no ``strip``. ``replace``
+    maps paths inside the bundle to the files that go there instead of PyInstaller's (the
+    smaller ICU data library)."""
     windows = tag.startswith("windows")
     macos = tag.startswith("macos")
     return SPEC_TEMPLATE.format(
@@ -625,6 +910,7 @@ def spec_text(*, entry: Path, stamp: Path, icons: Icons, tag: str, version: str)
         macos=macos,
         bundle_id=BUNDLE_ID,
         version=version,
+        replace=dict(replace or {}),
     )
 
 
@@ -1048,9 +1334,26 @@ def build(args: argparse.Namespace) -> dict[str, object]:
     icons = make_icons(work / "icons")
     entry = work / "gloss.py"
     entry.write_text(ENTRY_SCRIPT, encoding="utf-8")
+    icu: IcuData | None = None
+    if tag.startswith("linux") and not args.full_icu_data:
+        t = time.monotonic()
+        icu = shrink_icu_data(work / "icu")
+        times["icu_data"] = time.monotonic() - t
+        if icu is not None:
+            print(
+                f"ICU data: {icu.items_kept} of {icu.items} items kept, "
+                f"{_mb(icu.original.stat().st_size)} → {_mb(icu.library.stat().st_size)}"
+            )
     spec = work / "gloss.spec"
     spec.write_text(
-        spec_text(entry=entry, stamp=stamp_file, icons=icons, tag=tag, version=version),
+        spec_text(
+            entry=entry,
+            stamp=stamp_file,
+            icons=icons,
+            tag=tag,
+            version=version,
+            replace={icu.dest: str(icu.library)} if icu else None,
+        ),
         encoding="utf-8",
     )
 
@@ -1097,6 +1400,15 @@ def build(args: argparse.Namespace) -> dict[str, object]:
             {"path": str(a.path), "bytes": a.path.stat().st_size, "description": a.description}
             for a in artifacts
         ],
+        "icu_data": None
+        if icu is None
+        else {
+            "original": str(icu.original),
+            "original_bytes": icu.original.stat().st_size,
+            "bytes": icu.library.stat().st_size,
+            "items": icu.items,
+            "items_kept": icu.items_kept,
+        },
         "seconds": {k: round(v, 1) for k, v in times.items()},
         "pyinstaller_warnings": warnings,
         "smoke_test": None
@@ -1146,6 +1458,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-smoke-test", action="store_true", help="do not run the frozen app before packaging"
+    )
+    parser.add_argument(
+        "--full-icu-data",
+        action="store_true",
+        help="Linux: bundle ICU's data library as PySide6 has it (27 MB more) instead of one "
+        "with only the data Qt reads",
     )
     return parser.parse_args(argv)
 
