@@ -584,6 +584,16 @@ def keep_icu_item(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in ICU_DATA_KEPT)
 
 
+def missing_icu_items(kept: Iterable[str]) -> list[str]:
+    """The items ``ICU_DATA_KEPT`` names that ``kept`` lacks (a pattern: no item matches)."""
+    kept = list(kept)
+    return [
+        pattern
+        for pattern in ICU_DATA_KEPT
+        if not any(fnmatch.fnmatchcase(name, pattern) for name in kept)
+    ]
+
+
 @dataclasses.dataclass(frozen=True)
 class ElfSymbols:
     defined: dict[str, tuple[int, int]]  # name: (file offset, size)
@@ -737,6 +747,13 @@ def make_icu_data(original: Path, work: Path) -> IcuData:
     symbol, package = icu_common_data(original.read_bytes())
     header, items = icu_package_items(package)
     kept = [(name, data) for name, data in items if keep_icu_item(name.partition("/")[2])]
+    missing = missing_icu_items([name.partition("/")[2] for name, _ in kept])
+    if missing:
+        raise BuildError(
+            f"{original} has no {', '.join(missing)}: a new ICU renamed or dropped them. "
+            "Update ICU_DATA_KEPT (tests/installer/test_icu_data.py shows what changes), or "
+            "build with --full-icu-data."
+        )
     work.mkdir(parents=True, exist_ok=True)
     blob = work / "icudata.dat"
     blob.write_bytes(icu_package(header, kept))

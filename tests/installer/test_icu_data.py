@@ -94,6 +94,13 @@ def test_dropped_icu_data(name: str) -> None:
     assert not bi.keep_icu_item(name)
 
 
+def test_an_item_the_keep_list_names_and_the_package_lacks_is_reported() -> None:
+    everything = ["coll/root.res", "cnvalias.icu", *(f"{n}.cnv" for n in bi.ICU_CONVERTERS)]
+    assert bi.missing_icu_items(everything) == []
+    assert bi.missing_icu_items(everything[1:]) == ["coll/*"]
+    assert bi.missing_icu_items(n for n in everything if n != "gb18030.cnv") == ["gb18030.cnv"]
+
+
 @needs_icu
 def test_pyside6s_data_package_reads_and_writes_back_byte_for_byte() -> None:
     assert ICU_DATA is not None
