@@ -94,6 +94,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Edit",
         tip="Keep the current search in the feeds pane, with its unread count",
     ),
+    ActionSpec(
+        "preferences",
+        "&Preferences…",
+        "Edit",
+        ("Ctrl+,",),
+        tip="Refresh, reading, offline, export and tray settings, and keyboard shortcuts",
+    ),
     # Go
     ActionSpec("next_article", "&Next Article", "Go", ("J",)),
     ActionSpec("previous_article", "&Previous Article", "Go", ("K",)),
@@ -291,10 +298,7 @@ def build_actions(owner: QObject, overrides: Mapping[str, str]) -> dict[str, QAc
             taken[key] = action
         action.setShortcuts(sequences)
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        tip = spec.tip or spec.text.replace("&", "").rstrip("…")
-        if sequences:
-            tip += f" ({sequences[0].toString(QKeySequence.SequenceFormat.NativeText)})"
-        action.setToolTip(tip)
+        _set_tooltip(action, spec)
         handler = getattr(owner, spec.name)
         if spec.checkable:
             action.toggled.connect(handler)
@@ -302,6 +306,21 @@ def build_actions(owner: QObject, overrides: Mapping[str, str]) -> dict[str, QAc
             action.triggered.connect(lambda _checked=False, h=handler: h())
         actions[spec.name] = action
     return actions
+
+
+def set_action_shortcuts(action: QAction, spec: ActionSpec, sequences: Iterable[str]) -> None:
+    """Give ``action`` these keys now (the Preferences dialog); its tooltip follows."""
+    keys = [QKeySequence(s) for s in sequences]
+    action.setShortcuts([k for k in keys if not k.isEmpty()])
+    _set_tooltip(action, spec)
+
+
+def _set_tooltip(action: QAction, spec: ActionSpec) -> None:
+    tip = spec.tip or spec.text.replace("&", "").rstrip("…")
+    sequences = action.shortcuts()
+    if sequences:
+        tip += f" ({sequences[0].toString(QKeySequence.SequenceFormat.NativeText)})"
+    action.setToolTip(tip)
 
 
 def add_choices(

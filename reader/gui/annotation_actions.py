@@ -294,7 +294,12 @@ class AnnotationActions:
 
     def choose_export_directory(self, title: str) -> Path | None:
         window = self._window()
-        start = window.settings.state(LAST_EXPORT_DIR) or str(Path.home())
+        # Preferences → Export's folder first, else the folder used last time, else home.
+        start = (
+            window.settings.get("export_folder")
+            or window.settings.state(LAST_EXPORT_DIR)
+            or str(Path.home())
+        )
         chosen = QFileDialog.getExistingDirectory(window, title + " — choose a folder", str(start))
         return Path(chosen) if chosen else None
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
-from PySide6.QtGui import QActionGroup, QCloseEvent, QGuiApplication, QIcon
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -49,6 +49,7 @@ from reader.core.types import (
 from reader.gui import resources
 from reader.gui.actions import MENUS, SPECS, TOOLBAR, add_choices, build_actions
 from reader.gui.annotation_actions import AnnotationActions
+from reader.gui.desktop_actions import DesktopActions, bring_forward
 from reader.gui.dialogs.add_feed import AddFeedDialog
 from reader.gui.dialogs.shortcuts import ShortcutsDialog
 from reader.gui.models.annotations_model import AnnotationsModel
@@ -87,9 +88,12 @@ class RefreshProgress:
     feeds: set[FeedId] = field(default_factory=set)
     reached: set[FeedId] = field(default_factory=set)  # fetched without error: sites that answer
     articles: set[ArticleId] = field(default_factory=set)  # new or changed: offline work follows
+    new_by_feed: dict[FeedId, int] = field(default_factory=dict)  # for notifications
 
 
-class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActions, QMainWindow):
+class MainWindow(
+    DesktopActions, SearchActions, OrganiseActions, OfflineActions, AnnotationActions, QMainWindow
+):
     def __init__(
         self,
         tasks: TaskManager,
@@ -107,6 +111,7 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         self._open_url = open_url
         self.theme = resources.pick_theme(settings.get("theme"))
         self.refreshing: RefreshProgress | None = None
+        self._queued_refresh: set[FeedId] = set()  # feeds added while a refresh ran
         self._pending_counts = False
         self._explicitly_toggled: set[ArticleId] = set()
 
@@ -150,6 +155,12 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         self.setCentralWidget(self.outer)
 
         self.named_actions = build_actions(self, settings.shortcut_overrides())
+        for name, role in (
+            ("preferences", QAction.MenuRole.PreferencesRole),
+            ("about", QAction.MenuRole.AboutRole),
+            ("quit", QAction.MenuRole.QuitRole),
+        ):
+            self.named_actions[name].setMenuRole(role)
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
@@ -197,6 +208,7 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         self.connect_offline()
         self.connect_organising()
         self.connect_search()
+        self.connect_desktop()
 
     # ---- building -------------------------------------------------------------------------
 
@@ -214,6 +226,7 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
                     menu.addAction(self.named_actions[spec.name])
                     if spec.name in (
                         "undo",
+                        "save_search",
                         "export_opml",
                         "import_annotations",
                         "remove_demo",
@@ -239,12 +252,21 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
     def _choice_menu(
         self, parent: QMenu, title: str, key: str, choices: tuple[tuple[int, str], ...]
     ) -> None:
+        """A View submenu of values for one preference; it shows the value in effect, which
+        the Preferences dialog may have set to one that is not in the list."""
         menu = parent.addMenu(title)
-        _group, actions = add_choices(menu, choices, lambda v: self._set_preference(key, v))
-        current = actions.get(self.settings.get(key))
-        if current is not None:
-            current.setChecked(True)
-        menu.setToolTip(PREFERENCES[key].description)
+        group, actions = add_choices(menu, choices, lambda v: self.apply_preference(key, v))
+
+        def reflect() -> None:
+            current = actions.get(self.settings.get(key))
+            group.setExclusive(current is not None)
+            for action in actions.values():
+                action.setChecked(action is current)
+            group.setExclusive(True)
+
+        reflect()
+        menu.aboutToShow.connect(reflect)
+        menu.setToolTip(PREFERENCES[key].help)
 
     def _build_toolbar(self) -> None:
         self.toolbar = QToolBar("Main", self)
@@ -302,14 +324,20 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         self.feeds_model.set_searches(self.saved_searches(), notify=False)
         self._show_feeds(folders, feeds, self.reader.starred_count(), self.reader.list_tags())
 
-    def reload_feeds_in_background(self) -> None:
+    def reload_feeds_in_background(self, then: Callable[[], None] | None = None) -> None:
         """Read the feed list on the writer thread: after a big refresh, 1,000 feeds with their
-        counts and statuses take tens of milliseconds that the GUI thread should not spend."""
+        counts and statuses take tens of milliseconds that the GUI thread should not spend.
+        ``then`` runs once the tree shows them."""
 
         def read(lib: Library) -> tuple[list[Folder], list[Feed], int, list[TagCount]]:
             return lib.list_folders(), lib.list_feeds(), lib.starred_count(), lib.list_tags()
 
-        self.tasks.run_db(read, lambda r: self._show_feeds(*r), lambda e: self.show_error(str(e)))
+        def show(result: tuple[list[Folder], list[Feed], int, list[TagCount]]) -> None:
+            self._show_feeds(*result)
+            if then is not None:
+                then()
+
+        self.tasks.run_db(read, show, lambda e: self.show_error(str(e)))
 
     def _show_feeds(
         self, folders: list[Folder], feeds: list[Feed], starred: int, tags: list[TagCount]
@@ -323,6 +351,7 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
     def _update_title(self) -> None:
         unread = self.feeds_model.total_unread()
         self.setWindowTitle(f"Gloss ({unread:,} unread)" if unread else "Gloss")
+        self.update_tray(unread)
 
     def _on_changes(self, changes: Changes, _initiator: object) -> None:
         known = {n for n in changes.feeds if self.feeds_model.index_for_key(f"feed:{n}").isValid()}
@@ -522,6 +551,9 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
 
     def _start_refresh(self, feed_ids: list[FeedId] | None, *, scheduled: bool = False) -> None:
         if self.refreshing is not None:
+            if feed_ids is not None and not scheduled:
+                self._queued_refresh.update(feed_ids)  # a feed just added: fetched right after
+                return
             self.statusBar().showMessage("A refresh is already running.", 3000)
             return
         progress = self.refreshing = RefreshProgress()
@@ -547,6 +579,10 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
     def _refresh_step(self, progress: RefreshProgress, result: RefreshResult) -> None:
         progress.done += 1
         progress.new_articles += result.new_articles
+        if result.new_articles:
+            progress.new_by_feed[result.feed_id] = (
+                progress.new_by_feed.get(result.feed_id, 0) + result.new_articles
+            )
         if result.outcome is RefreshOutcome.ERROR:
             progress.failed += 1
         else:
@@ -570,7 +606,8 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         self.named_actions["refresh_all"].setEnabled(True)
         if progress is None:
             return
-        self.reload_feeds_in_background()
+        # Notified once the tree has the feeds' titles (a new feed's comes with its first fetch).
+        self.reload_feeds_in_background(lambda: self.notify_new_articles(progress.new_by_feed))
         if progress.new_articles:
             keep = self.articles_pane.current_article()
             self.articles_model.reload()
@@ -584,6 +621,9 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         if progress.reached:
             self._fetch_favicons(sorted(progress.reached))
         self.continue_offline(sorted(progress.articles))
+        if self._queued_refresh:
+            queued, self._queued_refresh = sorted(self._queued_refresh), set()
+            self._start_refresh(queued)
 
     def _fetch_favicons(self, feed_ids: list[FeedId]) -> None:
         """After a refresh, look up missing site icons for the feeds that answered.
@@ -621,7 +661,15 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         stamp = f"{local:%H:%M}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"
         self.last_refresh_label.setText(f"Updated {stamp}")
 
-    def add_feed(self) -> None:
+    def add_feed(self, url: str | None = None) -> None:
+        """The Add Feed dialog; with ``url`` (a feed: link, another start of Gloss) it opens
+        filled in and already looking for the feed there."""
+        open_dialog = getattr(self, "_add_dialog", None)
+        if url and open_dialog is not None and open_dialog.isVisible():
+            open_dialog.url_edit.setText(url)
+            open_dialog.find_feeds()
+            bring_forward(open_dialog)
+            return
         node = self.feeds_pane.selected_node()
         folder = node.folder.name if node is not None and node.folder is not None else None
         dialog = AddFeedDialog(
@@ -634,6 +682,9 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         self._add_dialog = dialog
         dialog.finished.connect(lambda _r: self._subscribe(dialog))
         dialog.open()
+        if url:
+            dialog.url_edit.setText(url)
+            dialog.find_feeds()
 
     def _subscribe(self, dialog: AddFeedDialog) -> None:
         choice = dialog.choice
@@ -853,11 +904,6 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
             if theme != self.theme:
                 self.apply_theme(theme)
 
-    def _set_preference(self, key: str, value: int) -> None:
-        self.settings.set(key, value)
-        if key == "refresh_interval_min":
-            self._apply_refresh_interval()
-
     def _apply_refresh_interval(self) -> None:
         minutes = self.settings.get("refresh_interval_min")
         if minutes > 0:
@@ -870,17 +916,8 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.named_actions, self).open()
 
-    def about(self) -> None:
-        from reader import __version__
-
-        QMessageBox.about(
-            self,
-            "About Gloss",
-            f"Gloss {__version__}\n\nAn offline news reader for people who highlight and take "
-            f"notes.\n\nLibrary: {self.reader.path}",
-        )
-
     def quit(self) -> None:
+        self.quitting = True
         self.close()
 
     def show_error(self, message: str) -> None:
@@ -932,6 +969,8 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.close_to_tray(event):
+            return
         self.annotations_pane.flush()  # a note being typed is queued (durably) before closing
         self.flush_scrolled_past()  # so are the rows just scrolled past (mark read on scroll)
         self.save_state()
@@ -941,4 +980,5 @@ class MainWindow(SearchActions, OrganiseActions, OfflineActions, AnnotationActio
         # late results from the writer thread must not reach panes that are going away
         self.tasks.changes_applied.disconnect(self._on_changes)
         self.tasks.error_reported.disconnect(self.show_error)
+        self.closing_for_good()
         super().closeEvent(event)

@@ -155,7 +155,8 @@ def _fill(template_name: str, theme: Theme, **extra: object) -> str:
 
 
 def window_stylesheet(theme: Theme) -> str:
-    return _fill("window.qss", theme)
+    check = (resources_dir() / "icons" / "check.svg").as_posix()
+    return _fill("window.qss", theme, check_icon=check)
 
 
 def article_stylesheet(theme: Theme, font_size: int) -> str:
@@ -195,3 +196,17 @@ def icon(name: str, colour: str) -> QIcon:
 
 def app_icon() -> QIcon:
     return icon("app", "#000000")
+
+
+def app_pixmap(size: int, ratio: float = 1.0) -> QPixmap:
+    """The app icon drawn from its SVG at ``size`` logical pixels (sharp on HiDPI screens)."""
+    renderer = QSvgRenderer(QByteArray(_svg_source("app").encode("utf-8")))
+    pixels = round(size * ratio)
+    pixmap = QPixmap(pixels, pixels)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter, QRectF(0, 0, pixels, pixels))
+    painter.end()
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap

@@ -6,6 +6,11 @@ Works offscreen (``QT_QPA_PLATFORM=offscreen`` is set when no display is named).
 ``gloss-light.png`` and ``gloss-dark.png``, then ``search.png`` and ``search-dark.png`` (a search
 with snippets: articles, a highlight and a note, beside two smart folders); the README shows the
 copies in resources/screenshots.
+
+    python -m reader.gui.screenshots --dialogs OUTDIR
+
+writes the About and Preferences dialogs instead (``about.png``, ``preferences.png``,
+``preferences-shortcuts.png``, each also ``-dark``).
 """
 
 from __future__ import annotations
@@ -194,12 +199,80 @@ def _search(window: object, app: object, *, annotate: bool) -> None:
         app.processEvents()  # type: ignore[attr-defined]
 
 
+def render_dialogs(out_dir: Path) -> list[Path]:
+    """About and Preferences over the demo library, light and dark: ``about.png``,
+    ``preferences.png`` (its Reading page), ``preferences-shortcuts.png`` and the ``-dark``
+    versions."""
+    if "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from reader.core.library import Library
+    from reader.gui.app import open_writer
+    from reader.gui.main_window import MainWindow
+    from reader.gui.settings_store import SettingsStore
+    from reader.gui.tasks import TaskManager
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "library.gloss"
+        for theme in ("light", "dark"):
+            settings = SettingsStore(Path(tmp) / f"{theme}.ini")
+            settings.set("theme", theme)
+            settings.set("mark_read_delay_ms", -1)
+            tasks = TaskManager(partial(open_writer, path, first_start=not path.exists()))
+            error = tasks.wait_until_open()
+            if error is not None:
+                raise error
+            reader = Library.open(path, readonly=True)
+            window = MainWindow(tasks, reader, settings)
+            window.resize(*SIZE)
+            window.show()
+            suffix = "" if theme == "light" else "-dark"
+            about = window.about()
+            about.licences.scrollToTop()
+            wait_until(app, lambda d=about: d.isVisible(), 2)  # type: ignore[misc]
+            for _ in range(5):
+                app.processEvents()
+            written.append(_grab(about, out_dir / f"about{suffix}.png"))
+            about.reject()
+            preferences = window.preferences()
+            preferences.resize(640, 560)
+            pages = [preferences.tabs.tabText(i) for i in range(preferences.tabs.count())]
+            preferences.tabs.setCurrentIndex(pages.index("Reading"))
+            for _ in range(5):
+                app.processEvents()
+            written.append(_grab(preferences, out_dir / f"preferences{suffix}.png"))
+            preferences.tabs.setCurrentIndex(preferences.tabs.count() - 1)
+            if preferences.shortcuts is not None:
+                preferences.shortcuts.select("toggle_star")
+            for _ in range(5):
+                app.processEvents()
+            written.append(_grab(preferences, out_dir / f"preferences-shortcuts{suffix}.png"))
+            preferences.accept()
+            window.close()
+            tasks.shutdown()
+            reader.close()
+    return written
+
+
+def _grab(widget: Any, target: Path) -> Path:
+    widget.grab().save(str(target))
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    dialogs = "--dialogs" in args
+    args = [a for a in args if a != "--dialogs"]
     if len(args) != 1:
-        sys.stderr.write("usage: python -m reader.gui.screenshots OUTDIR\n")
+        sys.stderr.write("usage: python -m reader.gui.screenshots [--dialogs] OUTDIR\n")
         return 2
-    for path in render(Path(args[0])):
+    for path in (render_dialogs if dialogs else render)(Path(args[0])):
         print(path)
     return 0
 

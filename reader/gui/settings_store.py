@@ -1,13 +1,13 @@
-"""The window's own settings: UI state (geometry, splitters, selection) and a few preferences.
+"""The window's own settings: UI state (geometry, splitters, selection), preferences, shortcuts.
 
 Kept in an INI file through ``QSettings``, apart from the library: losing it loses only where the
-window was, never anything the user wrote. Preferences are declared once as data (name, type,
-default) so reading, writing and defaults cannot drift apart.
+window was, never anything the user wrote. Which preferences exist, their types, ranges and
+defaults come from reader/gui/preferences_schema.py (the Preferences dialog is built from the same
+table), so reading, writing, the dialog and the defaults cannot drift apart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +17,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from reader.core.paths import APP_NAME
+from reader.gui.preferences_schema import FONT_SIZES, WINDOW_SETTINGS, Setting
 
+__all__ = ["FONT_SIZES", "PREFERENCES", "SettingsStore", "default_settings_path"]
 
-@dataclass(frozen=True, slots=True)
-class Preference:
-    key: str
-    kind: type
-    default: Any
-    description: str
-
-
-PREFERENCES: dict[str, Preference] = {
-    p.key: p
-    for p in (
-        Preference("theme", str, "system", "light, dark, or system (follow the desktop)"),
-        Preference("font_size", int, 16, "article text size in pixels"),
-        Preference(
-            "mark_read_delay_ms", int, 600, "mark the selected article read after this; -1: never"
-        ),
-        Preference("refresh_interval_min", int, 60, "automatic refresh every N minutes; 0: off"),
-        Preference(
-            "mark_read_on_scroll", bool, False, "articles scrolled past in the list become read"
-        ),
-    )
-}
-
-FONT_SIZES = (12, 13, 14, 15, 16, 17, 18, 20, 22, 24, 28)
+# The preferences kept in this file ([preferences] section), by key.
+PREFERENCES: dict[str, Setting] = WINDOW_SETTINGS
 
 
 def default_settings_path() -> Path:
@@ -57,26 +37,46 @@ class SettingsStore:
     # ---- preferences ----------------------------------------------------------------------
 
     def get(self, key: str) -> Any:
-        pref = PREFERENCES[key]
-        raw = self._qs.value(f"preferences/{key}", pref.default)
-        if pref.kind is bool and isinstance(raw, str):  # an INI file stores "true" / "false"
-            return raw.strip().lower() in ("true", "1", "yes", "on")
-        try:
-            return pref.kind(raw)
-        except (TypeError, ValueError):
-            return pref.default
+        setting = PREFERENCES[key]
+        if not self._qs.contains(f"preferences/{key}"):
+            return setting.default
+        return setting.coerce(self._qs.value(f"preferences/{key}"))
 
     def set(self, key: str, value: Any) -> None:
-        pref = PREFERENCES[key]
-        self._qs.setValue(f"preferences/{key}", pref.kind(value))
+        setting = PREFERENCES[key]
+        self._qs.setValue(f"preferences/{key}", setting.python_type(value))
+
+    def reset(self, key: str) -> None:
+        """Back to the schema's default (the key leaves the file)."""
+        if key not in PREFERENCES:
+            raise KeyError(key)
+        self._qs.remove(f"preferences/{key}")
 
     def shortcut_overrides(self) -> dict[str, str]:
-        """``[shortcuts] action_name=Ctrl+J`` lines in the INI file; empty string unbinds."""
+        """``[shortcuts] action_name=Ctrl+J`` lines in the INI file; empty string unbinds,
+        ``;`` separates several sequences (``focus_search=/; Ctrl+F``)."""
         self._qs.beginGroup("shortcuts")
         try:
-            return {key: str(self._qs.value(key, "")) for key in self._qs.childKeys()}
+            overrides = {}
+            for key in self._qs.childKeys():
+                value = self._qs.value(key, "")
+                if isinstance(value, list):  # an unquoted "G, A" reads as a list in INI files
+                    value = ", ".join(str(part).strip() for part in value)
+                overrides[key] = str(value)
+            return overrides
         finally:
             self._qs.endGroup()
+
+    def set_shortcut_override(self, name: str, sequences: str | None) -> None:
+        """Keep ``sequences`` (``;``-separated; empty unbinds) for action ``name``; ``None``
+        goes back to the action's default keys."""
+        if sequences is None:
+            self._qs.remove(f"shortcuts/{name}")
+        else:
+            self._qs.setValue(f"shortcuts/{name}", sequences)
+
+    def clear_shortcut_overrides(self) -> None:
+        self._qs.remove("shortcuts")
 
     # ---- UI state -------------------------------------------------------------------------
 

@@ -349,6 +349,10 @@ class FeedsModel(QAbstractItemModel):
         node = index.internalPointer()
         return node if isinstance(node, Node) else None
 
+    def feeds(self) -> tuple[Feed, ...]:
+        """The feeds as last loaded, with their options (notify, full text…)."""
+        return self._shown[1]
+
     def total_unread(self) -> int:
         return self._root.unread + self._saved
 
