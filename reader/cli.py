@@ -17,8 +17,11 @@ from typing import Any
 
 from reader import cli_annotations, cli_offline, cli_rules, cli_search
 from reader.build_info import version_text
-from reader.cli_common import EXIT_ERROR, EXIT_OK, CommandParser
+from reader.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CommandParser
+from reader.cli_desktop import add_in_window, feed_link_argument, hand_to_window
+from reader.core.desktop import is_feed_link, normalise_feed_link
 from reader.core.errors import AmbiguousFeedError, GlossError, NotBuiltError
+from reader.core.paths import resolve_library_path
 from reader.core.timeutil import iso_z
 from reader.core.types import (
     Article,
@@ -92,7 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gloss",
         description="Gloss: an offline news reader with highlights, notes and Markdown export. "
         "With no command, opens the window.",
-        epilog="The library file is --library, else $GLOSS_LIBRARY, else the platform data folder.",
+        epilog="The library file is --library, else $GLOSS_LIBRARY, else the platform data "
+        "folder. While a window is open on that library, `gloss` brings it forward and `gloss "
+        "add URL` subscribes in it. `gloss feed://HOST/PATH` (also feed:https://…, feeds://…: "
+        "the desktop's handler for feed: links) opens the window's Add Feed dialog for it.",
     )
     parser.add_argument("--version", action="version", version=version_text())
     parser.add_argument(
@@ -124,8 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("feeds", "list subscriptions with unread counts and status")
     json_flag(p)
 
-    p = command("add", "subscribe to a feed, or to a feed linked from a web page")
-    p.add_argument("url", metavar="URL")
+    p = command(
+        "add",
+        "subscribe to a feed, or to a feed linked from a web page (in the open window, if one "
+        "runs on this library)",
+    )
+    p.add_argument("url", metavar="URL", help="a feed, a web page, or a feed:/feeds: link")
     p.add_argument("--folder", metavar="F", help='folder to put it in ("Tech/Python" nests)')
     p.add_argument("--pick", type=int, metavar="N", help="which of the page's feeds (1, 2, …)")
 
@@ -225,11 +235,17 @@ class Cli(
         return EXIT_OK
 
     def cmd_add(self) -> int:
+        url = self.args.url
+        if is_feed_link(url):
+            url = normalise_feed_link(url)
+        handed = add_in_window(
+            self.library_path, url, self.args.folder, self.args.pick, self.out, self.err
+        )
+        if handed is not None:
+            return handed
         with self.open() as library:
             try:
-                result = library.add_feed(
-                    self.args.url, folder=self.args.folder, pick=self.args.pick
-                )
+                result = library.add_feed(url, folder=self.args.folder, pick=self.args.pick)
             except AmbiguousFeedError as e:
                 self.err.write(f"gloss: {e}\n")
                 for i, (url, title) in enumerate(e.candidates, 1):
@@ -454,13 +470,40 @@ class _Tally:
         return text + "."
 
 
-def _open_window(library_arg: str | None, *, startup_report: bool, smoke_test: bool = False) -> int:
+def _open_window(
+    library_arg: str | None,
+    *,
+    startup_report: bool,
+    smoke_test: bool = False,
+    feed_url: str | None = None,
+) -> int:
+    if not (startup_report or smoke_test):
+        # A window already open on this library is brought forward instead (no Qt needed).
+        handed = hand_to_window(resolve_library_path(library_arg), feed_url)
+        if handed is not None:
+            return handed
     try:
         from reader.gui.app import run_app
     except ImportError as e:
         sys.stderr.write(f"gloss: the window cannot start: {e}\n")
         return EXIT_ERROR
-    return run_app(library_arg, startup_report=startup_report, smoke_test=smoke_test)
+    return run_app(
+        library_arg, startup_report=startup_report, smoke_test=smoke_test, feed_url=feed_url
+    )
+
+
+def _open_feed_link(parser: argparse.ArgumentParser, argv: list[str], index: int) -> int:
+    """``gloss [--library PATH] feed://…``: the window's Add Feed dialog for that feed."""
+    link = argv[index]
+    args = parser.parse_args(argv[:index] + argv[index + 1 :])
+    if args.command is not None or args.startup_report or args.smoke_test:
+        parser.error("a feed: link is opened on its own: gloss [--library PATH] feed:URL")
+    try:
+        url = normalise_feed_link(link)
+    except GlossError as e:
+        sys.stderr.write(f"gloss: {e}\n")
+        return EXIT_USAGE
+    return _open_window(args.library, startup_report=False, feed_url=url)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -468,7 +511,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     multiprocessing.freeze_support()  # parse workers re-enter here in a frozen bundle
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    link = feed_link_argument(arguments)
+    if link is not None:
+        return _open_feed_link(parser, arguments, link)
+    args = parser.parse_args(arguments)
     if args.command is None:
         return _open_window(
             args.library, startup_report=args.startup_report, smoke_test=args.smoke_test

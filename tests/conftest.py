@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import pytest
 from tests.support.http_server import ScriptedServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The single-instance sockets of windows the tests open (and the ones the CLI tests look for)
+# live in a folder of their own, never beside the user's own running Gloss.
+os.environ.setdefault("GLOSS_INSTANCE_DIR", tempfile.mkdtemp(prefix="gloss-tests-"))
 
 
 def _refuse_the_network(event: str, args: tuple[object, ...]) -> None:

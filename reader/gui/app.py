@@ -25,6 +25,7 @@ from reader.core.errors import CorruptLibraryError, GlossError, SchemaTooNewErro
 from reader.core.library import Library
 from reader.core.paths import APP_NAME, log_dir, resolve_library_path
 from reader.gui import resources
+from reader.gui.instance import WindowInstance
 from reader.gui.settings_store import SettingsStore, default_settings_path
 from reader.gui.tasks import TaskManager
 
@@ -148,11 +149,21 @@ def settings_path() -> Path:
 # ---- the entry point -----------------------------------------------------------------------
 
 
-def run_app(library: str | None, *, startup_report: bool = False, smoke_test: bool = False) -> int:
+def run_app(
+    library: str | None,
+    *,
+    startup_report: bool = False,
+    smoke_test: bool = False,
+    feed_url: str | None = None,
+) -> int:
     """``gloss`` with no command. Returns the process exit status.
 
     ``smoke_test`` (``gloss --smoke-test``) runs reader/gui/smoke.py instead: offscreen, in a
-    temporary library unless ``library`` names one (never the default library).
+    temporary library unless ``library`` names one (never the default library). ``feed_url``
+    (``gloss feed://…``) opens the Add Feed dialog on it once the window shows.
+
+    The window serves the single-instance socket of its library (reader/gui/instance.py); when
+    another window took it first (two starts at once), this one hands over and exits.
     """
     if smoke_test:
         from reader.gui.smoke import run_smoke_test
@@ -168,6 +179,11 @@ def run_app(library: str | None, *, startup_report: bool = False, smoke_test: bo
     if not startup_report:
         setup_logging()
         install_crash_handler()
+    instance: WindowInstance | None = None
+    if not startup_report:
+        instance = WindowInstance(path)
+        if not instance.start():
+            return _hand_over(path, feed_url)
     tasks = TaskManager(lambda: open_writer(path, first_start=first_start))
     app.setWindowIcon(resources.app_icon())
     # An existing, current library is read while the writer's start-up checks run.
@@ -175,17 +191,24 @@ def run_app(library: str | None, *, startup_report: bool = False, smoke_test: bo
     if reader is None:
         error = tasks.wait_until_open()
         if error is not None:
+            _close(instance)
             return _refuse(tasks, error, startup_report)
         try:
             reader = Library.open(path, readonly=True)
         except GlossError as e:
+            _close(instance)
             return _refuse(tasks, e, startup_report)
 
     from reader.gui.main_window import MainWindow
 
     window = MainWindow(tasks, reader, SettingsStore(settings_path()))
+    window.exit_app_when_closed = True
     window.restore_state()
     window.show()
+    if instance is not None:
+        instance.set_handler(window.handle_instance_request)
+    if feed_url:
+        QTimer.singleShot(0, lambda: window.add_feed(feed_url))
 
     def writer_failed(error: BaseException) -> None:
         """The checks found a problem after the window opened: explain it, then close."""
@@ -199,8 +222,28 @@ def run_app(library: str | None, *, startup_report: bool = False, smoke_test: bo
     try:
         return app.exec()
     finally:
+        _close(instance)
         tasks.shutdown()
         reader.close()
+
+
+def _close(instance: WindowInstance | None) -> None:
+    if instance is not None:
+        instance.close()
+
+
+def _hand_over(path: Path, feed_url: str | None) -> int:
+    """Another window serves this library: bring it forward (with the feed link) instead."""
+    from reader.core.desktop import ask_running_window
+
+    message = {"command": "subscribe", "url": feed_url} if feed_url else {"command": "raise"}
+    try:
+        ask_running_window(path, message)
+    except GlossError as e:
+        log.warning("the window already open did not answer: %s", e)
+        return 1
+    log.info("a window is already open on %s; it was brought forward", path)
+    return 0
 
 
 def _open_reader_early(path: Path) -> Library | None:
