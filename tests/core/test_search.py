@@ -728,3 +728,26 @@ def test_snippets_keep_a_break_between_a_heading_and_its_paragraph(library: Libr
     [hit] = library.search("weather tree").hits
     assert "decide · A tree" in hit.snippet.text
     assert [hit.snippet.text[s:e] for s, e in hit.snippet.marks] == ["weather", "tree"]
+
+
+def test_saved_texts_are_found_like_any_article(library: Library) -> None:
+    saved = library.save_text(
+        "Harbour cranes return\n\nThe two cranes are coming back to the port."
+    )
+    assert [h.article_id for h in library.search("cranes").hits] == [saved.article_id]
+    assert [h.article_id for h in library.search("cranes is:saved").hits] == [saved.article_id]
+    assert library.search_index_problems() == []
+
+
+def test_a_feed_of_new_articles_goes_into_the_index_as_one_batch(library: Library) -> None:
+    """Each article is indexed once, when its text arrives. Indexed twice (at the insert and at
+    the text), FTS5 writes a segment per article: a refresh twice as slow, and the index in
+    pieces that the next writes must merge."""
+    items = [Item(f"i{n}", f"Story {n}", f"<p>Words of story {n} here.</p>") for n in range(200)]
+    library.add_feed_document("https://batch.example/feed", rss("Batch", items))
+    segments = library._db.conn.execute(  # FTS5's own structure record: one row per level
+        "SELECT count(*) FROM search_articles_idx WHERE segid > 0 GROUP BY segid"
+    ).fetchall()
+    assert 1 <= len(segments) <= 2
+    assert len(library.search("story").hits) == 50
+    assert library.search_index_problems() == []

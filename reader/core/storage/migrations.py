@@ -305,11 +305,25 @@ def _offline_reading(db: Database) -> None:
 # version's words never change once written (only its HTML does, when images are cached). The
 # feed name is the article's ``source_title``, which the feeds trigger keeps equal to the feed's
 # shown name, so renaming a feed re-indexes its articles through the articles trigger.
+#
+# Writing the index costs one flush per SQL statement that writes to it: FTS5 writes its pending
+# terms out whenever a statement savepoint opens, and every statement that fires a trigger opens
+# one. Triggers that indexed each new article as it was stored made a segment per article (a
+# 1,000-feed refresh twice as slow, and merges without end). So the triggers only queue articles
+# (search_pending) and take old entries out; storage/db.py's write_transaction indexes the queue
+# in one statement just before the commit, so the index is never behind a committed transaction.
+# The view leaves queued articles out, so the index and its content always agree (FTS5's
+# integrity-check holds at any moment). An article is indexed once it has a current text.
 _SEARCH_SCHEMA = """
+CREATE TABLE search_pending (
+    article_id INTEGER PRIMARY KEY  -- stored or changed in this transaction, not yet indexed
+);
+
 CREATE VIEW search_article_docs AS
     SELECT a.id AS id, a.title AS title, a.author AS author, a.source_title AS feed,
            t.text AS text
-    FROM articles a LEFT JOIN article_texts t ON t.id = a.current_text_id;
+    FROM articles a JOIN article_texts t ON t.id = a.current_text_id
+    WHERE a.id NOT IN (SELECT article_id FROM search_pending);
 
 CREATE VIRTUAL TABLE search_articles USING fts5(
     title, author, feed, text,
@@ -327,29 +341,35 @@ CREATE VIRTUAL TABLE search_notes USING fts5(
     tokenize='unicode61 remove_diacritics 2'
 );
 
-CREATE TRIGGER search_articles_insert AFTER INSERT ON articles BEGIN
-    INSERT INTO search_articles (rowid, title, author, feed, text)
-    VALUES (new.id, new.title, new.author, new.source_title,
-            (SELECT text FROM article_texts WHERE id = new.current_text_id));
+CREATE TRIGGER search_articles_insert AFTER INSERT ON articles
+WHEN new.current_text_id IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO search_pending (article_id) VALUES (new.id);
 END;
 CREATE TRIGGER search_articles_update
 AFTER UPDATE OF title, author, source_title, current_text_id ON articles
 WHEN old.title IS NOT new.title OR old.author IS NOT new.author
     OR old.source_title IS NOT new.source_title OR old.current_text_id IS NOT new.current_text_id
 BEGIN
+    -- Out with the words it was indexed under (none when it has no text or is still queued)…
     INSERT INTO search_articles (search_articles, rowid, title, author, feed, text)
-    VALUES ('delete', old.id, old.title, old.author, old.source_title,
-            (SELECT text FROM article_texts WHERE id = old.current_text_id));
-    INSERT INTO search_articles (rowid, title, author, feed, text)
-    VALUES (new.id, new.title, new.author, new.source_title,
-            (SELECT text FROM article_texts WHERE id = new.current_text_id));
+    SELECT 'delete', old.id, old.title, old.author, old.source_title, t.text
+    FROM article_texts t
+    WHERE t.id = old.current_text_id
+        AND old.id NOT IN (SELECT article_id FROM search_pending);
+    -- …and queued to be indexed under the new ones at the commit.
+    INSERT OR IGNORE INTO search_pending (article_id)
+    SELECT new.id WHERE new.current_text_id IS NOT NULL;
+    DELETE FROM search_pending WHERE article_id = new.id AND new.current_text_id IS NULL;
 END;
 -- BEFORE: the article's text versions go with it (ON DELETE CASCADE), and the old words are
 -- needed to take it out of the index.
 CREATE TRIGGER search_articles_delete BEFORE DELETE ON articles BEGIN
     INSERT INTO search_articles (search_articles, rowid, title, author, feed, text)
-    VALUES ('delete', old.id, old.title, old.author, old.source_title,
-            (SELECT text FROM article_texts WHERE id = old.current_text_id));
+    SELECT 'delete', old.id, old.title, old.author, old.source_title, t.text
+    FROM article_texts t
+    WHERE t.id = old.current_text_id
+        AND old.id NOT IN (SELECT article_id FROM search_pending);
+    DELETE FROM search_pending WHERE article_id = old.id;
 END;
 CREATE TRIGGER search_feed_renamed AFTER UPDATE OF title, user_title ON feeds
 WHEN coalesce(new.user_title, new.title) IS NOT NULL BEGIN

@@ -808,6 +808,7 @@ def search(db: Database, query: Query, limit: int) -> SearchResults:
 
 def rebuild_index(db: Database) -> int:
     """Rebuild the three FTS5 tables from their content (inside the caller's transaction)."""
+    db.conn.execute("DELETE FROM search_pending")  # the view now shows them: rebuilt with the rest
     for table in FTS_TABLES:
         db.conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
     return int(scalar(db, "SELECT count(*) FROM articles"))
