@@ -87,6 +87,10 @@ MAX_BACKOFF = dt.timedelta(hours=24)
 DEFAULT_BACKUPS_KEPT = 10
 STATE_BATCH = 100  # fetch-state-only updates (304s, failures) per commit during a refresh
 EXTRACT_WORKERS = 2
+# A refresh indexes new articles for search once this many are waiting (and at its end), not at
+# each feed's commit: one FTS5 segment per feed made a 1,000-feed refresh 1.4x slower. Searches
+# during a refresh miss at most this many of its newest articles.
+INDEX_BATCH = 3000
 EXTRACT_TIMEOUT = 30.0  # seconds one page may take to extract (trafilatura's own download limit)
 
 
@@ -502,17 +506,28 @@ class Library(
         # savepoint, so a refresh where everything answers 304 does not pay an fsync per feed.
         # A result is yielded only once its commit has returned.
         batch: list[RefreshResult] = []
-        for outcome in run:
-            if outcome.parsed is not None:
-                yield from self._commit_batch(batch)
-                yield self._store_outcome(outcome)
-                continue
-            if not batch:
-                self._db.conn.execute("BEGIN IMMEDIATE")  # see write_transaction
-            batch.append(self._store_outcome(outcome))
-            if len(batch) >= STATE_BATCH or run.idle():
-                yield from self._commit_batch(batch)
-        yield from self._commit_batch(batch)
+        unindexed = 0
+        try:
+            for outcome in run:
+                if outcome.parsed is not None:
+                    yield from self._commit_batch(batch)
+                    result = self._store_outcome(outcome)
+                    unindexed += result.new_articles + result.updated_articles
+                    if unindexed >= INDEX_BATCH:
+                        self._index_for_search()
+                        unindexed = 0
+                    yield result
+                    continue
+                if not batch:
+                    self._db.conn.execute("BEGIN IMMEDIATE")  # see write_transaction
+                batch.append(self._store_outcome(outcome))
+                if len(batch) >= STATE_BATCH or run.idle():
+                    yield from self._commit_batch(batch)
+            yield from self._commit_batch(batch)
+        finally:
+            # Also when the refresh is stopped half-way: nothing stored stays unsearchable.
+            if not self._db.conn.in_transaction:
+                self._index_for_search()
         self._retention_after_refresh()
         with self._transaction():
             execute(
@@ -521,6 +536,10 @@ class Library(
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [to_db(utcnow())],
             )
+
+    def _index_for_search(self) -> None:
+        with self._transaction():
+            pass  # the commit indexes what the refresh queued (write_transaction)
 
     def _commit_batch(self, batch: list[RefreshResult]) -> Iterator[RefreshResult]:
         if not batch:
@@ -545,7 +564,7 @@ class Library(
         state = outcome.state
         now = utcnow()
         try:
-            with write_transaction(self._db):
+            with write_transaction(self._db, index=False):  # refresh() indexes in batches
                 if not feed_store.feed_exists(self._db, state.feed_id):
                     return RefreshResult(
                         state.feed_id,

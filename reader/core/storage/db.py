@@ -164,7 +164,7 @@ def open_database(path: Path, *, readonly: bool = False, migrate: bool = True) -
 
 
 @contextlib.contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
+def write_transaction(db: Database, *, index: bool = True) -> Iterator[Database]:
     """A write transaction that waits its turn behind other writers.
 
     sqlite-utils' ``atomic()`` starts with a plain ``BEGIN``: the transaction reads first and
@@ -172,6 +172,9 @@ def write_transaction(db: Database) -> Iterator[Database]:
     cron) committed in between, SQLite answers "database is locked" at once, without waiting for
     the busy timeout. ``BEGIN IMMEDIATE`` takes the write lock up front, so the busy timeout
     applies (reliability.md D3). Nested inside an open transaction it is a savepoint.
+
+    Articles it stored or changed are indexed for search before the commit, unless ``index`` is
+    False: a refresh indexes its feeds in batches (``index_queued_articles``).
     """
     if db.conn.in_transaction:
         with db.atomic():
@@ -180,7 +183,8 @@ def write_transaction(db: Database) -> Iterator[Database]:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
-        index_queued_articles(db)
+        if index:
+            index_queued_articles(db)
     except BaseException:
         db.rollback()
         raise
