@@ -80,17 +80,26 @@ def setup_logging() -> None:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
+    route_qt_messages_to_log()
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def route_qt_messages_to_log(ignore: tuple[str, ...] = ()) -> None:
+    """Qt's own warnings go to the ``gloss.qt`` logger (and so wherever Gloss logs), except
+    messages starting with one of ``ignore``."""
     qt_log = logging.getLogger("gloss.qt")
-    levels = {
-        QtMsgType.QtDebugMsg: logging.DEBUG,
-        QtMsgType.QtInfoMsg: logging.INFO,
-        QtMsgType.QtWarningMsg: logging.WARNING,
-        QtMsgType.QtCriticalMsg: logging.ERROR,
-        QtMsgType.QtFatalMsg: logging.CRITICAL,
-    }
 
     def on_qt_message(kind: QtMsgType, _context: object, message: str) -> None:
-        qt_log.log(levels.get(kind, logging.WARNING), message)
+        if not (ignore and message.startswith(ignore)):
+            qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), message)
 
     qInstallMessageHandler(on_qt_message)
 

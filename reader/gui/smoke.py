@@ -146,8 +146,9 @@ class _Problems:
 def _install_traps(problems: _Problems) -> None:
     """Uncaught exceptions and error dialogs are recorded instead of shown (a modal dialog would
     wait forever offscreen); Gloss's and Qt's warnings go to stderr."""
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
     from PySide6.QtWidgets import QMessageBox
+
+    from reader.gui.app import route_qt_messages_to_log
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         problems.add("uncaught exception:\n" + "".join(traceback.format_exception(kind, error, tb)))
@@ -170,20 +171,7 @@ def _install_traps(problems: _Problems) -> None:
     root = logging.getLogger("gloss")
     root.setLevel(logging.INFO)
     root.addHandler(handler)
-    qt_log = logging.getLogger("gloss.qt")
-    levels = {
-        QtMsgType.QtDebugMsg: logging.DEBUG,
-        QtMsgType.QtInfoMsg: logging.INFO,
-        QtMsgType.QtWarningMsg: logging.WARNING,
-        QtMsgType.QtCriticalMsg: logging.ERROR,
-        QtMsgType.QtFatalMsg: logging.CRITICAL,
-    }
-
-    def on_qt_message(kind: QtMsgType, _context: object, message: str) -> None:
-        if not message.startswith(OFFSCREEN_NOISE):
-            qt_log.log(levels.get(kind, logging.WARNING), message)
-
-    qInstallMessageHandler(on_qt_message)
+    route_qt_messages_to_log(ignore=OFFSCREEN_NOISE)
 
 
 # ---- the run ----------------------------------------------------------------------------------
