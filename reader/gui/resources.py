@@ -184,14 +184,19 @@ def icon(name: str, colour: str) -> QIcon:
     renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
     result = QIcon()
     for size in (16, 20, 24, 32, 48):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter, QRectF(0, 0, size, size))
-        painter.end()
-        result.addPixmap(pixmap)
+        result.addPixmap(_render_square(renderer, size))
     return result
+
+
+def _render_square(renderer: QSvgRenderer, pixels: int) -> QPixmap:
+    """An SVG drawn antialiased on a transparent ``pixels``-square pixmap."""
+    pixmap = QPixmap(pixels, pixels)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter, QRectF(0, 0, pixels, pixels))
+    painter.end()
+    return pixmap
 
 
 def app_icon() -> QIcon:
@@ -201,12 +206,6 @@ def app_icon() -> QIcon:
 def app_pixmap(size: int, ratio: float = 1.0) -> QPixmap:
     """The app icon drawn from its SVG at ``size`` logical pixels (sharp on HiDPI screens)."""
     renderer = QSvgRenderer(QByteArray(_svg_source("app").encode("utf-8")))
-    pixels = round(size * ratio)
-    pixmap = QPixmap(pixels, pixels)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter, QRectF(0, 0, pixels, pixels))
-    painter.end()
+    pixmap = _render_square(renderer, round(size * ratio))
     pixmap.setDevicePixelRatio(ratio)
     return pixmap
