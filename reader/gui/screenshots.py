@@ -19,7 +19,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,21 +28,44 @@ SIZE = (1280, 800)
 
 
 def render(out_dir: Path) -> list[Path]:
+    app = _application()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for theme, window in _demo_windows(restore_state=True):
+        _choose_article(window)
+        if theme == "light":
+            _annotate(window, app)
+        for _ in range(5):
+            app.processEvents()
+        written.append(_grab(window, out_dir / f"gloss-{theme}.png"))
+        _search(window, app, annotate=theme == "light")
+        name = "search.png" if theme == "light" else f"search-{theme}.png"
+        written.append(_grab(window, out_dir / name))
+    return written
+
+
+def _application() -> Any:
+    """The QApplication (offscreen unless a display is named), in the Fusion style."""
     if "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    return app
+
+
+def _demo_windows(*, restore_state: bool = False) -> Iterator[tuple[str, Any]]:
+    """A main window over a fresh demo library, light then dark, shown at `SIZE`; each is closed
+    (writer stopped, reader closed) when the caller asks for the next."""
     from reader.core.library import Library
     from reader.gui.app import open_writer
     from reader.gui.main_window import MainWindow
     from reader.gui.settings_store import SettingsStore
     from reader.gui.tasks import TaskManager
 
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    app.setStyle("Fusion")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    app = _application()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "library.gloss"
         for theme in ("light", "dark"):
@@ -50,33 +73,23 @@ def render(out_dir: Path) -> list[Path]:
             settings.set("theme", theme)
             settings.set("mark_read_delay_ms", -1)
             settings.set("refresh_interval_min", 0)
-            first = not path.exists()
-            tasks = TaskManager(partial(open_writer, path, first_start=first))
+            tasks = TaskManager(partial(open_writer, path, first_start=not path.exists()))
             error = tasks.wait_until_open()
             if error is not None:
                 raise error
             reader = Library.open(path, readonly=True)
             window = MainWindow(tasks, reader, settings)
-            window.restore_state()
+            if restore_state:
+                window.restore_state()
             window.resize(*SIZE)
             window.show()
             app.processEvents()
-            _choose_article(window)
-            if theme == "light":
-                _annotate(window, app)
-            for _ in range(5):
-                app.processEvents()
-            target = out_dir / f"gloss-{theme}.png"
-            window.grab().save(str(target))
-            written.append(target)
-            _search(window, app, annotate=theme == "light")
-            target = out_dir / ("search.png" if theme == "light" else f"search-{theme}.png")
-            window.grab().save(str(target))
-            written.append(target)
-            window.close()
-            tasks.shutdown()
-            reader.close()
-    return written
+            try:
+                yield theme, window
+            finally:
+                window.close()
+                tasks.shutdown()
+                reader.close()
 
 
 def wait_until(app: Any, ready: Callable[[], bool], seconds: float = 10) -> None:
@@ -203,60 +216,32 @@ def render_dialogs(out_dir: Path) -> list[Path]:
     """About and Preferences over the demo library, light and dark: ``about.png``,
     ``preferences.png`` (its Reading page), ``preferences-shortcuts.png`` and the ``-dark``
     versions."""
-    if "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtWidgets import QApplication
-
-    from reader.core.library import Library
-    from reader.gui.app import open_writer
-    from reader.gui.main_window import MainWindow
-    from reader.gui.settings_store import SettingsStore
-    from reader.gui.tasks import TaskManager
-
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    app.setStyle("Fusion")
+    app = _application()
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "library.gloss"
-        for theme in ("light", "dark"):
-            settings = SettingsStore(Path(tmp) / f"{theme}.ini")
-            settings.set("theme", theme)
-            settings.set("mark_read_delay_ms", -1)
-            tasks = TaskManager(partial(open_writer, path, first_start=not path.exists()))
-            error = tasks.wait_until_open()
-            if error is not None:
-                raise error
-            reader = Library.open(path, readonly=True)
-            window = MainWindow(tasks, reader, settings)
-            window.resize(*SIZE)
-            window.show()
-            suffix = "" if theme == "light" else "-dark"
-            about = window.about()
-            about.licences.scrollToTop()
-            wait_until(app, lambda d=about: d.isVisible(), 2)  # type: ignore[misc]
-            for _ in range(5):
-                app.processEvents()
-            written.append(_grab(about, out_dir / f"about{suffix}.png"))
-            about.reject()
-            preferences = window.preferences()
-            preferences.resize(640, 560)
-            pages = [preferences.tabs.tabText(i) for i in range(preferences.tabs.count())]
-            preferences.tabs.setCurrentIndex(pages.index("Reading"))
-            for _ in range(5):
-                app.processEvents()
-            written.append(_grab(preferences, out_dir / f"preferences{suffix}.png"))
-            preferences.tabs.setCurrentIndex(preferences.tabs.count() - 1)
-            if preferences.shortcuts is not None:
-                preferences.shortcuts.select("toggle_star")
-            for _ in range(5):
-                app.processEvents()
-            written.append(_grab(preferences, out_dir / f"preferences-shortcuts{suffix}.png"))
-            preferences.accept()
-            window.close()
-            tasks.shutdown()
-            reader.close()
+    for theme, window in _demo_windows():
+        suffix = "" if theme == "light" else "-dark"
+        about = window.about()
+        about.licences.scrollToTop()
+        wait_until(app, lambda d=about: d.isVisible(), 2)  # type: ignore[misc]
+        for _ in range(5):
+            app.processEvents()
+        written.append(_grab(about, out_dir / f"about{suffix}.png"))
+        about.reject()
+        preferences = window.preferences()
+        preferences.resize(640, 560)
+        pages = [preferences.tabs.tabText(i) for i in range(preferences.tabs.count())]
+        preferences.tabs.setCurrentIndex(pages.index("Reading"))
+        for _ in range(5):
+            app.processEvents()
+        written.append(_grab(preferences, out_dir / f"preferences{suffix}.png"))
+        preferences.tabs.setCurrentIndex(preferences.tabs.count() - 1)
+        if preferences.shortcuts is not None:
+            preferences.shortcuts.select("toggle_star")
+        for _ in range(5):
+            app.processEvents()
+        written.append(_grab(preferences, out_dir / f"preferences-shortcuts{suffix}.png"))
+        preferences.accept()
     return written
 
 
