@@ -41,6 +41,18 @@ def _spec(row: Row) -> RuleSpec:
     )
 
 
+def _spec_values(spec: RuleSpec) -> list[object]:
+    """The stored columns feed_id, field, kind, pattern, action, tag (the reverse of `_spec`)."""
+    return [
+        spec.feed_id,
+        spec.field.value,
+        spec.kind.value,
+        spec.pattern,
+        spec.action.value,
+        spec.tag,
+    ]
+
+
 def _to_rule(row: Row) -> Rule:
     return Rule(
         id=RuleId(row["id"]),
@@ -89,16 +101,7 @@ def insert_rule(db: Database, spec: RuleSpec, now: str) -> RuleId:
             db,
             "INSERT INTO rules (feed_id, field, kind, pattern, action, tag, enabled, position, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
-            [
-                spec.feed_id,
-                spec.field.value,
-                spec.kind.value,
-                spec.pattern,
-                spec.action.value,
-                spec.tag,
-                position,
-                now,
-            ],
+            [*_spec_values(spec), position, now],
         )
     )
 
@@ -109,15 +112,7 @@ def update_rule(db: Database, rule_id: RuleId, spec: RuleSpec) -> None:
         db,
         "UPDATE rules SET feed_id = ?, field = ?, kind = ?, pattern = ?, action = ?, tag = ?, "
         "matched = 0, last_error = NULL WHERE id = ?",
-        [
-            spec.feed_id,
-            spec.field.value,
-            spec.kind.value,
-            spec.pattern,
-            spec.action.value,
-            spec.tag,
-            rule_id,
-        ],
+        [*_spec_values(spec), rule_id],
     )
 
 
