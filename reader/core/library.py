@@ -88,7 +88,7 @@ DEFAULT_BACKUPS_KEPT = 10
 STATE_BATCH = 100  # fetch-state-only updates (304s, failures) per commit during a refresh
 EXTRACT_WORKERS = 2
 # A refresh indexes new articles for search once this many are waiting (and at its end), not at
-# each feed's commit: one FTS5 segment per feed made a 1,000-feed refresh 1.4x slower. Searches
+# each feed's commit: indexing every feed apart made a 1,000-feed refresh 1.5x as long. Searches
 # during a refresh miss at most this many of its newest articles.
 INDEX_BATCH = 3000
 EXTRACT_TIMEOUT = 30.0  # seconds one page may take to extract (trafilatura's own download limit)
